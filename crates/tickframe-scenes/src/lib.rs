@@ -1,1 +1,15 @@
-//! Built-in scenes.
+//! tickframe's scenes: the built-in scenes, composition (layers, playlists, transitions), and
+//! scene files.
+//!
+//! Every scene here keeps the one rule of [`tickframe_core::Scene`]: a frame is a pure function
+//! of (scene description, seed, tick).
+
+pub mod assets;
+pub mod compose;
+pub mod file;
+pub mod params;
+pub mod procedural;
+pub mod registry;
+
+pub use params::{BuildError, Location, Params, Spanned, Value};
+pub use registry::{BuildContext, ParamDoc, SceneInfo, build_scene, builtin_scenes, find_scene};

@@ -1,0 +1,1 @@
+//! Composition: layers, playlists, transitions and easing.

@@ -1,0 +1,1 @@
+//! Scene files (TOML): loading, validation and error locations.
