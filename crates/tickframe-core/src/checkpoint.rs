@@ -7,7 +7,6 @@
 //! compressed as one LZ4 block, then an XXH3-64 hash (u64 little-endian) of every byte before it.
 //! The hash is checked on every load; a corrupt checkpoint is dropped and the state recomputed.
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use crate::{Canvas, RenderContext, Scene, Tick};
@@ -124,12 +123,31 @@ pub struct CheckpointStats {
 
 type Key = (u64, u32, u32, Tick);
 
+/// Checkpoints as a flat list (at most `capacity` entries, scanned linearly): replacing an
+/// evicted entry reuses its buffer, so a full store allocates nothing.
 #[derive(Default)]
 struct Store {
-    map: BTreeMap<Key, (Vec<u8>, u64)>,
+    entries: Vec<StoreEntry>,
     clock: u64,
-    free: Vec<Vec<u8>>,
     stats: CheckpointStats,
+}
+
+struct StoreEntry {
+    key: Key,
+    bytes: Vec<u8>,
+    last_used: u64,
+}
+
+impl Store {
+    /// The index of the entry with the largest tick in `lo..=hi` for this seed and size.
+    fn best(&self, seed: u64, w: u32, h: u32, lo: Tick, hi: Tick) -> Option<usize> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.key.0 == seed && e.key.1 == w && e.key.2 == h && (lo..=hi).contains(&e.key.3))
+            .max_by_key(|(_, e)| e.key.3)
+            .map(|(i, _)| i)
+    }
 }
 
 struct Work<St> {
@@ -182,15 +200,15 @@ impl<S: Simulation> Checkpointed<S> {
     /// Store counters.
     pub fn stats(&self) -> CheckpointStats {
         let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        CheckpointStats { held: store.map.len(), ..store.stats }
+        CheckpointStats { held: store.entries.len(), ..store.stats }
     }
 
     /// Corrupts every stored checkpoint's payload (for tests of the integrity check).
     #[doc(hidden)]
     pub fn corrupt_store_for_tests(&self) {
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        for (bytes, _) in store.map.values_mut() {
-            if let Some(b) = bytes.get_mut(HEADER) {
+        for e in &mut store.entries {
+            if let Some(b) = e.bytes.get_mut(HEADER) {
                 *b ^= 0x5a;
             }
         }
@@ -227,11 +245,13 @@ impl<S: Simulation> Checkpointed<S> {
             let clock = store.clock;
             let lo = current.map_or(0, |c| c + 1);
             if lo <= t
-                && let Some((&k, entry)) = store.map.range_mut((seed, w, h, lo)..=(seed, w, h, t)).next_back()
+                && let Some(i) = store.best(seed, w, h, lo, t)
             {
-                entry.1 = clock;
+                let entry = &mut store.entries[i];
+                entry.last_used = clock;
+                let k = entry.key;
                 work.sealed.clear();
-                work.sealed.extend_from_slice(&entry.0);
+                work.sealed.extend_from_slice(&entry.bytes);
                 drop(store);
                 let restored = open_checkpoint(&work.sealed, &mut work.raw)
                     .and_then(|()| self.sim.decode(&work.raw, &mut work.state, &ctx.at_tick(k.3)));
@@ -243,8 +263,9 @@ impl<S: Simulation> Checkpointed<S> {
                     }
                     Err(_) => {
                         store.stats.corrupt += 1;
-                        if let Some((buf, _)) = store.map.remove(&k) {
-                            store.free.push(buf);
+                        // Drop it; the state is recomputed and the checkpoint rewritten.
+                        if let Some(i) = store.entries.iter().position(|e| e.key == k) {
+                            store.entries.swap_remove(i);
                         }
                     }
                 }
@@ -263,7 +284,7 @@ impl<S: Simulation> Checkpointed<S> {
             self.sim.step(&mut work.state, &ctx.at_tick(cur));
             steps += 1;
             if cur % self.interval == 0 {
-                self.store_checkpoint(work, ctx, (seed, w, h, cur));
+                self.store_checkpoint(work, (seed, w, h, cur));
             }
         }
         if steps > 0 {
@@ -272,30 +293,31 @@ impl<S: Simulation> Checkpointed<S> {
         work.at = Some((seed, w, h, t));
     }
 
-    fn store_checkpoint(&self, work: &mut Work<S::State>, _ctx: &RenderContext, key: Key) {
-        let mut buf = {
-            let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-            if store.map.contains_key(&key) {
+    fn store_checkpoint(&self, work: &mut Work<S::State>, key: Key) {
+        {
+            let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+            if store.entries.iter().any(|e| e.key == key) {
                 return;
             }
-            store.free.pop().unwrap_or_default()
-        };
+        }
         work.raw.clear();
         self.sim.encode(&work.state, &mut work.raw);
-        seal_checkpoint(&work.raw, &mut buf);
+        seal_checkpoint(&work.raw, &mut work.sealed);
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        if store.entries.iter().any(|e| e.key == key) {
+            return;
+        }
         store.clock += 1;
         let clock = store.clock;
-        store.map.insert(key, (buf, clock));
         store.stats.stored += 1;
-        while store.map.len() > self.capacity {
-            let oldest = store.map.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| *k);
-            if let Some(k) = oldest
-                && let Some((b, _)) = store.map.remove(&k)
-            {
-                store.free.push(b);
-                store.stats.evicted += 1;
-            }
+        if store.entries.len() < self.capacity {
+            store.entries.push(StoreEntry { key, bytes: work.sealed.clone(), last_used: clock });
+        } else if let Some(lru) = store.entries.iter_mut().min_by_key(|e| e.last_used) {
+            lru.key = key;
+            lru.last_used = clock;
+            lru.bytes.clear();
+            lru.bytes.extend_from_slice(&work.sealed);
+            store.stats.evicted += 1;
         }
     }
 }
