@@ -80,6 +80,7 @@ impl BuildError {
     }
 }
 
+#[derive(Clone)]
 struct Entry {
     key: String,
     key_at: Option<Location>,
@@ -90,6 +91,7 @@ struct Entry {
 /// The parameters of one scene node. Each getter marks its key as known; [`Params::finish`]
 /// then rejects any key no getter asked for (unknown fields are errors, with the nearest known
 /// name suggested).
+#[derive(Clone)]
 pub struct Params {
     scene: String,
     at: Option<Location>,

@@ -1,6 +1,9 @@
 //! The integration tests of tickframe-scenes (one test binary, one module per area).
 
+mod alloc;
 mod assets;
+mod common;
 mod compose;
+mod determinism;
 mod procedural;
 mod scene_files;

@@ -1,0 +1,185 @@
+//! The `tickframe` command line: `play`, `render`, `scenes`, `check`, `bench`.
+//!
+//! Exit codes: 0 success, 1 a check failed, 2 bad input (unreadable or invalid scene file,
+//! bad option, missing asset). A closed output pipe ends a run cleanly.
+
+pub mod alloc_count;
+mod bench;
+mod commands;
+pub mod output;
+pub mod terminal;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tickframe_core::{DrawMode, FrameRate, Size};
+
+/// How a command ended badly.
+#[derive(Debug)]
+pub enum Failure {
+    /// A check did not pass (exit 1).
+    Check(String),
+    /// The input was bad: scene file, option, asset (exit 2).
+    BadInput(String),
+    /// Anything else that stopped the run, e.g. a write error (exit 2).
+    Io(anyhow::Error),
+}
+
+impl Failure {
+    fn code(&self) -> u8 {
+        match self {
+            Failure::Check(_) => 1,
+            Failure::BadInput(_) | Failure::Io(_) => 2,
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Io(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure::Io(e.into())
+    }
+}
+
+/// tickframe: deterministic animations for LED matrices, small screens and desktops.
+#[derive(Debug, Parser)]
+#[command(name = "tickframe", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command that renders.
+#[derive(Debug, clap::Args, Clone)]
+pub struct RenderOpts {
+    /// Override the scene file's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the frame rate: `60`, `30000/1001` or `29.97`.
+    #[arg(long, value_parser = parse_rate)]
+    pub fps: Option<FrameRate>,
+    /// Override the display size, `WIDTHxHEIGHT` (each 1..=16384).
+    #[arg(long, value_parser = Size::parse)]
+    pub size: Option<Size>,
+    /// Drawing path: the display list (default) or direct drawing; both give identical pixels.
+    #[arg(long, value_enum, default_value_t = DrawArg::List)]
+    pub draw: DrawArg,
+}
+
+/// The drawing path, as an option.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DrawArg {
+    /// Record a display list and flush it in one pass.
+    List,
+    /// Draw every command immediately.
+    Direct,
+}
+
+impl From<DrawArg> for DrawMode {
+    fn from(d: DrawArg) -> DrawMode {
+        match d {
+            DrawArg::List => DrawMode::DisplayList,
+            DrawArg::Direct => DrawMode::Direct,
+        }
+    }
+}
+
+fn parse_rate(s: &str) -> Result<FrameRate, String> {
+    FrameRate::parse(s).map_err(|e| e.to_string())
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Play a scene file (or the built-in demo) to an output.
+    Play {
+        /// The scene file (TOML). Without it, the built-in demo plays.
+        file: Option<PathBuf>,
+        /// Where frames go: `terminal` (default), `png-dir:DIR`, `raw` (RGBA to stdout), `null`.
+        #[arg(long, default_value = "terminal")]
+        out: String,
+        /// How many seconds of frames to play. Default: until `q` in the terminal, 10 s elsewhere.
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// Shared rendering options.
+        #[command(flatten)]
+        opts: RenderOpts,
+    },
+    /// Render one frame to a PNG file.
+    Render {
+        /// The scene file (TOML).
+        file: PathBuf,
+        /// The tick to render (0-based frame index).
+        #[arg(long, default_value_t = 0)]
+        tick: u64,
+        /// The PNG file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Shared rendering options.
+        #[command(flatten)]
+        opts: RenderOpts,
+    },
+    /// List the built-in scenes with their parameters and defaults.
+    Scenes {
+        /// Show only this scene.
+        name: Option<String>,
+    },
+    /// Validate a scene file (and load its assets) without playing it.
+    Check {
+        /// The scene file (TOML).
+        file: PathBuf,
+    },
+    /// Measure single-core render time per frame, allocations per frame, and compare with the
+    /// reference renderers this project replaces.
+    Bench {
+        /// Only these scenes (default: every built-in scene, plus the confetti preset).
+        #[arg(long, value_delimiter = ',')]
+        scenes: Vec<String>,
+        /// Frame sizes to measure, e.g. `256x64,128x64`.
+        #[arg(long, value_delimiter = ',', value_parser = Size::parse, default_value = "256x64")]
+        sizes: Vec<Size>,
+        /// Frames to render per scene and size (mandelbrot always covers one full zoom cycle
+        /// unless this is smaller).
+        #[arg(long, default_value_t = 600)]
+        frames: u64,
+        /// Write the results as JSON to this file too.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Play { file, out, seconds, opts } => commands::play(file.as_deref(), &out, seconds, &opts),
+        Command::Render { file, tick, output, opts } => commands::render(&file, tick, &output, &opts),
+        Command::Scenes { name } => commands::scenes(name.as_deref()),
+        Command::Check { file } => commands::check(&file),
+        Command::Bench { scenes, sizes, frames, json } => bench::run(&scenes, &sizes, frames, json.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            match &f {
+                Failure::Check(m) | Failure::BadInput(m) => eprintln!("error: {m}"),
+                Failure::Io(e) => eprintln!("error: {e:#}"),
+            }
+            ExitCode::from(f.code())
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! End-to-end tests of the `tickframe` binary: exit codes, messages, and the files it writes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tickframe_core::{DrawMode, Frame, RenderContext, Renderer, Size, frame_hash};
+use tickframe_scenes::file::{Overrides, load_scene_file};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tickframe"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).current_dir(repo()).output().expect("run tickframe")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh empty folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tickframe-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn decode_png(path: &Path) -> Frame {
+    let img = image::open(path).unwrap_or_else(|e| panic!("decoding {}: {e}", path.display())).to_rgba8();
+    let size = Size::new(img.width(), img.height()).unwrap();
+    Frame::from_rgba_bytes(size, img.as_raw()).unwrap()
+}
+
+#[test]
+fn scenes_lists_every_builtin_scene_with_parameters() {
+    let o = run(&["scenes"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for info in tickframe_scenes::builtin_scenes() {
+        assert!(text.lines().any(|l| l == info.name), "`{}` not listed", info.name);
+        for p in info.params {
+            assert!(text.contains(p.name), "`{}.{}` not listed", info.name, p.name);
+        }
+    }
+    let o = run(&["scenes", "mandlebrot"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `mandelbrot`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn check_accepts_the_examples_and_rejects_bad_files_with_a_location() {
+    for ex in ["examples/totem.toml", "examples/oled.toml", "examples/desktop.toml"] {
+        let o = run(&["check", ex]);
+        assert!(o.status.success(), "{ex}: {}", stderr(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).starts_with("ok: "));
+    }
+    let dir = scratch("check");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "seed = 1\n[display]\nwidth = 256\nheight = 64\nfps = 0\nscene = \"solid\"\n").unwrap();
+    let o = run(&["check", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let msg = stderr(&o);
+    assert!(msg.contains(&format!("{}:5:", bad.display())), "no file:line:col in {msg}");
+    let o = run(&["check", dir.join("missing.toml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.toml"), "{}", stderr(&o));
+}
+
+#[test]
+fn render_writes_the_same_pixels_as_the_library_on_both_paths() {
+    let dir = scratch("render");
+    let out_list = dir.join("list.png");
+    let out_direct = dir.join("direct.png");
+    let o = run(&["render", "examples/totem.toml", "--tick", "150", "-o", out_list.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "render",
+        "examples/totem.toml",
+        "--tick",
+        "150",
+        "--draw",
+        "direct",
+        "-o",
+        out_direct.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let scene = load_scene_file(&repo().join("examples/totem.toml"), &Overrides::default()).unwrap();
+    let ctx = RenderContext::new(scene.size, scene.rate, scene.seed, 150);
+    let expected = Renderer::new(DrawMode::DisplayList).render_new(&*scene.root, &ctx);
+    assert_eq!(frame_hash(decode_png(&out_list).view()), frame_hash(expected.view()));
+    assert_eq!(frame_hash(decode_png(&out_direct).view()), frame_hash(expected.view()));
+}
+
+#[test]
+fn bad_input_exits_2_and_leaves_no_output() {
+    let dir = scratch("bad");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[display]\nwidth = 256\nheight = 64\nfps = 60\nscene = \"mandlebrot\"\n").unwrap();
+    let out = dir.join("out.png");
+    let o = run(&["render", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `mandelbrot`?"), "{}", stderr(&o));
+    assert!(!out.exists(), "an output file was left behind");
+    let frames = dir.join("frames");
+    let o = run(&["play", bad.to_str().unwrap(), "--out", &format!("png-dir:{}", frames.display())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!frames.join("manifest.json").exists());
+    for args in [
+        &["play", "--out", "bogus"][..],
+        &["play", "--out", "null", "--size", "0x5"],
+        &["play", "--out", "null", "--size", "16385x2"],
+        &["play", "--out", "null", "--fps", "0"],
+        &["play", "--out", "null", "--seconds", "-1"],
+        &["render", "examples/totem.toml", "-o", "/nonexistent-dir/x.png"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?} panicked");
+    }
+}
+
+#[test]
+fn png_dir_writes_numbered_frames_then_a_manifest() {
+    let dir = scratch("pngdir");
+    let frames = dir.join("frames");
+    let o = run(&[
+        "play",
+        "examples/oled.toml",
+        "--out",
+        &format!("png-dir:{}", frames.display()),
+        "--seconds",
+        "0.5",
+        "--fps",
+        "10",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(frames.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["frames"], 5);
+    assert_eq!(manifest["fps"], "10");
+    for t in 0..5 {
+        let f = decode_png(&frames.join(format!("frame-{t:06}.png")));
+        assert_eq!((f.width(), f.height()), (128, 64));
+    }
+    assert!(!frames.join("frame-000005.png").exists());
+}
+
+#[test]
+fn raw_writes_rgba_frames_to_stdout() {
+    let o = run(&["play", "--out", "raw", "--seconds", "0.1", "--size", "8x4", "--seed", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // 0.1 s at the demo's 60 fps is 6 frames of 8x4 RGBA.
+    assert_eq!(o.stdout.len(), 6 * 8 * 4 * 4);
+}
+
+#[test]
+fn terminal_preview_refuses_a_non_terminal_stdout() {
+    let o = run(&["play", "--seconds", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let msg = stderr(&o);
+    assert!(msg.contains("not a terminal") && msg.contains("--out png-dir:DIR"), "{msg}");
+}
+
+#[test]
+fn play_null_reports_a_summary() {
+    let o = run(&["play", "examples/totem.toml", "--out", "null", "--seconds", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("60 frames"), "{}", stderr(&o));
+}
+
+#[test]
+fn bench_measures_and_compares() {
+    let dir = scratch("bench");
+    let json = dir.join("bench.json");
+    let o = run(&["bench", "--scenes", "solid,confetti", "--frames", "20", "--json", json.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("confetti") && text.contains("faster"), "{text}");
+    let rows: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+}

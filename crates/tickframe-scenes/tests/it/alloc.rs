@@ -1,0 +1,84 @@
+//! Zero heap allocations per frame in steady state, for every built-in scene, counted by a
+//! thread-local counting allocator (so tests running in parallel do not disturb each other).
+
+#![allow(unsafe_code)] // a GlobalAlloc impl is unsafe by definition; it forwards to System.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use tickframe_core::{DrawMode, Frame, RenderContext, Size};
+use tickframe_scenes::Value;
+
+use crate::common::{all_cases, build, fps60, renderer};
+
+struct Counting;
+
+thread_local! {
+    static COUNT: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards unchanged to `System`; the counter is a const-initialised thread-local Cell,
+// which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: the caller's contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: the caller's contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: the caller's contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    COUNT.with(Cell::get)
+}
+
+#[test]
+fn steady_state_rendering_allocates_nothing() {
+    let size = Size::new(256, 64).unwrap();
+    for (label, mut params) in all_cases() {
+        if label == "life" {
+            // Checkpoint every tick so the bounded store fills within the warm-up.
+            params = params.with("interval", Value::Int(1));
+        }
+        let scene = build(&params, size);
+        let mut r = renderer(DrawMode::DisplayList);
+        let mut f = Frame::new(size);
+        let base = RenderContext::new(size, fps60(), 9, 0);
+        // Warm-up: display-list capacity, scratch frames, scene pools. Stateful scenes also fill
+        // their bounded checkpoint store here, after which checkpoint buffers are recycled.
+        let warm = if label == "life" { 300 } else { 120 };
+        for t in 0..warm {
+            r.render(&*scene, &base.at_tick(t), &mut f);
+        }
+        let before = allocations();
+        for t in warm..warm + 240 {
+            r.render(&*scene, &base.at_tick(t), &mut f);
+        }
+        let n = allocations() - before;
+        assert_eq!(n, 0, "{label}: {n} allocations in 240 steady-state frames");
+    }
+}
+
+#[test]
+fn the_counter_counts() {
+    let before = allocations();
+    let v: Vec<u8> = Vec::with_capacity(100);
+    assert!(allocations() > before);
+    drop(v);
+}
