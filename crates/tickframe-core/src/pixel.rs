@@ -63,11 +63,14 @@ impl Rgba {
         ((77 * self.r as u32 + 150 * self.g as u32 + 29 * self.b as u32 + 128) >> 8) as u8
     }
 
-    /// Draws `self` over `dst` with source-over compositing, scaled by `opacity` (0..=255).
+    /// Draws `self` over `dst` with source-over compositing of straight (not premultiplied)
+    /// alpha, scaled by `opacity` (0..=255).
     ///
-    /// Exact integer arithmetic (every product rounded to nearest by [`mul255`]), so the result
-    /// is the same on every machine. The destination colour is treated as already composited
-    /// onto its own alpha: `out = src·a + dst·(1−a)`, `out.a = a + dst.a·(1−a)`.
+    /// Exact integer arithmetic, so the result is the same on every machine. With `a` the
+    /// effective source alpha: onto an opaque destination `out = src·a + dst·(1−a)` (each product
+    /// rounded by [`mul255`]); onto a transparent one the source colour is kept with alpha `a`;
+    /// otherwise `out.a = a + dst.a·(1−a)` and `out = (src·a + dst·dst.a·(1−a)) / out.a`, rounded
+    /// to nearest.
     #[inline]
     #[must_use]
     pub fn over(self, dst: Rgba, opacity: u8) -> Rgba {
@@ -79,11 +82,26 @@ impl Rgba {
             return dst;
         }
         let inv = 255 - a;
+        if dst.a == 255 {
+            return Rgba {
+                r: (mul255(self.r as u32, a) + mul255(dst.r as u32, inv)) as u8,
+                g: (mul255(self.g as u32, a) + mul255(dst.g as u32, inv)) as u8,
+                b: (mul255(self.b as u32, a) + mul255(dst.b as u32, inv)) as u8,
+                a: 255,
+            };
+        }
+        if dst.a == 0 {
+            return self.with_alpha(a as u8);
+        }
+        let da = dst.a as u32;
+        // Alpha scaled by 255: a·255 + da·(255 − a), in 1..=65025.
+        let den = a * 255 + da * inv;
+        let mix = |s: u8, d: u8| ((s as u32 * a * 255 + d as u32 * da * inv + den / 2) / den) as u8;
         Rgba {
-            r: (mul255(self.r as u32, a) + mul255(dst.r as u32, inv)) as u8,
-            g: (mul255(self.g as u32, a) + mul255(dst.g as u32, inv)) as u8,
-            b: (mul255(self.b as u32, a) + mul255(dst.b as u32, inv)) as u8,
-            a: (a + mul255(dst.a as u32, inv)) as u8,
+            r: mix(self.r, dst.r),
+            g: mix(self.g, dst.g),
+            b: mix(self.b, dst.b),
+            a: ((den + 127) / 255) as u8,
         }
     }
 
@@ -146,6 +164,20 @@ mod tests {
         assert_eq!(red.over(blue, 0), blue);
         assert_eq!(red.with_alpha(0).over(blue, 255), blue);
         assert_eq!(red.over(blue, 128), Rgba::rgb(128, 0, 127));
+    }
+
+    #[test]
+    fn over_keeps_straight_alpha_on_transparent_and_translucent_destinations() {
+        let dot = Rgba::new(250, 100, 0, 200);
+        // Onto transparent: the colour stays, only alpha is set (no premultiplication).
+        assert_eq!(dot.over(Rgba::TRANSPARENT, 255), dot);
+        // Then composited onto opaque black it matches drawing onto black directly.
+        let black = Rgba::BLACK;
+        assert_eq!(dot.over(Rgba::TRANSPARENT, 255).over(black, 255), dot.over(black, 255));
+        // Translucent onto translucent: alpha adds up, colour is the alpha-weighted mean.
+        let out = Rgba::new(200, 0, 0, 128).over(Rgba::new(0, 0, 200, 128), 255);
+        assert_eq!(out.a, 192);
+        assert_eq!((out.r, out.b), (134, 66)); // 200·(128·255)/48896 and 200·(128·127)/48896, rounded
     }
 
     #[test]

@@ -25,7 +25,7 @@ impl Scene for Everything {
     fn render(&self, ctx: &RenderContext, canvas: &mut Canvas<'_>) {
         let mut rng = ctx.rng(0);
         let (w, h) = (ctx.width() as i32, ctx.height() as i32);
-        let mut color = |rng: &mut Rng| {
+        let color = |rng: &mut Rng| {
             Rgba::new(rng.below(256) as u8, rng.below(256) as u8, rng.below(256) as u8, rng.below(256) as u8)
         };
         canvas.clear(Rgba::rgb(10, 20, 30));
