@@ -107,7 +107,7 @@ fn embedded_graphics_draws_into_frames() {
         .unwrap();
     assert_eq!(f.get(1, 1), Some(Rgba::rgb(255, 0, 0)));
     assert_eq!(f.get(15, 15), Some(Rgba::BLACK));
-    assert!(f.pixels().iter().any(|p| *p == Rgba::WHITE), "text drawn");
+    assert!(f.pixels().contains(&Rgba::WHITE), "text drawn");
 }
 
 #[test]
