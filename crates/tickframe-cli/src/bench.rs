@@ -13,10 +13,8 @@ use crate::Failure;
 use crate::alloc_count::allocations;
 
 /// Reference figures from the product brief (this kind of machine, one core, 256×64).
-const REFERENCES: &[(&str, &str, f64)] = &[
-    ("mandelbrot", "Python + numba, one core", 5.46),
-    ("confetti", "Python + pygame", 30.5),
-];
+const REFERENCES: &[(&str, &str, f64)] =
+    &[("mandelbrot", "Python + numba, one core", 5.46), ("confetti", "Python + pygame", 30.5)];
 
 /// One measured row.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -44,7 +42,11 @@ fn cases(only: &[String]) -> Vec<(String, Params)> {
                 let file = if info.name == "image" { "dancing_robot.png" } else { "dancing_robot.json" };
                 let path = examples.join(file);
                 if !path.exists() {
-                    eprintln!("note: skipping `{}`: {} not found (run from the repository root)", info.name, path.display());
+                    eprintln!(
+                        "note: skipping `{}`: {} not found (run from the repository root)",
+                        info.name,
+                        path.display()
+                    );
                     continue;
                 }
                 p = p.with("path", Value::Str(path.display().to_string()));
@@ -133,7 +135,15 @@ pub fn run(only: &[String], sizes: &[Size], frames: u64, json: Option<&Path>) ->
             let vs = row.speedup.map_or(String::from("-"), |s| format!("{s:.1}x faster"));
             println!(
                 "{:<14} {:>9} {:>7} {:>9.4} {:>9.4} {:>9.4} {:>9.0} {:>8.2} {:>12}",
-                row.scene, row.size, row.frames, row.p50_ms, row.p99_ms, row.mean_ms, row.fps_one_core, row.allocs_per_frame, vs
+                row.scene,
+                row.size,
+                row.frames,
+                row.p50_ms,
+                row.p99_ms,
+                row.mean_ms,
+                row.fps_one_core,
+                row.allocs_per_frame,
+                vs
             );
             rows.push(row);
         }

@@ -7,7 +7,9 @@ use tickframe_core::{Frame, RenderContext, Renderer, Timebase};
 use tickframe_scenes::file::{Overrides, SceneFile, demo_scene, load_scene_file};
 use tickframe_scenes::registry::builtin_scenes;
 
-use crate::output::{NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, RunInfo, encode_png, write_atomically};
+use crate::output::{
+    NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, RunInfo, encode_png, write_atomically,
+};
 use crate::terminal::TerminalOutput;
 use crate::{Failure, RenderOpts};
 
@@ -20,7 +22,7 @@ fn load(file: Option<&Path>, opts: &RenderOpts) -> Result<SceneFile, Failure> {
         None => demo_scene(&overrides),
     };
     for w in &scene.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("{w}");
     }
     Ok(scene)
 }
@@ -97,7 +99,8 @@ pub fn play(file: Option<&Path>, out: &str, seconds: Option<f64>, opts: &RenderO
         None if realtime => None,
         None => Some(tb.ticks_for_seconds(10.0)),
     };
-    let info = RunInfo { size: scene.size, rate: scene.rate, seed: scene.seed, scene: scene_label(file), frames };
+    let info =
+        RunInfo { size: scene.size, rate: scene.rate, seed: scene.seed, scene: scene_label(file), frames };
     let mut renderer = Renderer::new(opts.draw.into());
     let mut frame = Frame::new(scene.size);
     let base = RenderContext::new(scene.size, scene.rate, scene.seed, 0);
@@ -201,7 +204,8 @@ pub fn render(file: &Path, tick: u64, output: &Path, opts: &RenderOpts) -> Resul
     let frame = Renderer::new(opts.draw.into()).render_new(&*scene.root, &ctx);
     let mut png = Vec::new();
     encode_png(frame.view(), &mut png)?;
-    write_atomically(output, &png).map_err(|e| Failure::BadInput(format!("cannot write `{}`: {e}", output.display())))?;
+    write_atomically(output, &png)
+        .map_err(|e| Failure::BadInput(format!("cannot write `{}`: {e}", output.display())))?;
     eprintln!("wrote {} ({}, tick {tick}, seed {})", output.display(), scene.size, scene.seed);
     Ok(())
 }
@@ -216,7 +220,8 @@ pub fn scenes(name: Option<&str>) -> Result<(), Failure> {
             println!("    (no parameters)");
         }
         for p in info.params {
-            let default = if p.default.is_empty() { "required".to_string() } else { format!("default {}", p.default) };
+            let default =
+                if p.default.is_empty() { "required".to_string() } else { format!("default {}", p.default) };
             println!("    {:<14} {:<24} {:<22} {}", p.name, p.kind, default, p.doc);
         }
         println!();

@@ -170,7 +170,9 @@ pub fn run() -> ExitCode {
         Command::Render { file, tick, output, opts } => commands::render(&file, tick, &output, &opts),
         Command::Scenes { name } => commands::scenes(name.as_deref()),
         Command::Check { file } => commands::check(&file),
-        Command::Bench { scenes, sizes, frames, json } => bench::run(&scenes, &sizes, frames, json.as_deref()),
+        Command::Bench { scenes, sizes, frames, json } => {
+            bench::run(&scenes, &sizes, frames, json.as_deref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

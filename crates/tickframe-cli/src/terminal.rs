@@ -19,7 +19,11 @@ pub fn fit(width: u32, height: u32, cols: u16, rows: u16) -> (u32, u32) {
     let (cols, px_rows) = (u64::from(cols.max(1)), u64::from(rows.max(1)) * 2);
     let (w, h) = (u64::from(width), u64::from(height));
     // Largest scale s with w·s ≤ cols and h·s ≤ px_rows, as the fraction min(cols/w, px_rows/h).
-    let (out_w, out_h) = if cols * h <= px_rows * w { (cols, (h * cols / w).max(1)) } else { ((w * px_rows / h).max(1), px_rows) };
+    let (out_w, out_h) = if cols * h <= px_rows * w {
+        (cols, (h * cols / w).max(1))
+    } else {
+        ((w * px_rows / h).max(1), px_rows)
+    };
     (out_w as u32, ((out_h as u32) & !1).max(2))
 }
 
@@ -118,8 +122,13 @@ impl Output for TerminalOutput {
         }
         terminal::enable_raw_mode().context("enabling raw terminal mode")?;
         self.guard = Some(TermGuard);
-        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide, terminal::Clear(terminal::ClearType::All))
-            .context("preparing the terminal")?;
+        execute!(
+            io::stdout(),
+            terminal::EnterAlternateScreen,
+            cursor::Hide,
+            terminal::Clear(terminal::ClearType::All)
+        )
+        .context("preparing the terminal")?;
         self.info = Some(info.clone());
         Ok(())
     }

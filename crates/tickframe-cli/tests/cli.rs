@@ -61,7 +61,8 @@ fn check_accepts_the_examples_and_rejects_bad_files_with_a_location() {
     }
     let dir = scratch("check");
     let bad = dir.join("bad.toml");
-    std::fs::write(&bad, "seed = 1\n[display]\nwidth = 256\nheight = 64\nfps = 0\nscene = \"solid\"\n").unwrap();
+    std::fs::write(&bad, "seed = 1\n[display]\nwidth = 256\nheight = 64\nfps = 0\nscene = \"solid\"\n")
+        .unwrap();
     let o = run(&["check", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let msg = stderr(&o);

@@ -65,15 +65,26 @@ const MAGIC: &[u8; 4] = b"TFCP";
 const VERSION: u8 = 1;
 const HEADER: usize = 4 + 1 + 4;
 
+/// The largest checkpoint [`seal_checkpoint`] can make from `raw_len` state bytes.
+pub fn sealed_capacity(raw_len: usize) -> usize {
+    HEADER + lz4_flex::block::get_maximum_output_size(raw_len) + 8
+}
+
 /// Wraps raw state bytes into a checkpoint (compressed, hashed), replacing `out`'s contents.
 pub fn seal_checkpoint(raw: &[u8], out: &mut Vec<u8>) {
+    seal_with(raw, out, &mut lz4_flex::block::CompressTable::default());
+}
+
+/// [`seal_checkpoint`] reusing the compressor's hash table, so sealing allocates nothing once
+/// `out` is large enough.
+fn seal_with(raw: &[u8], out: &mut Vec<u8>, table: &mut lz4_flex::block::CompressTable) {
     out.clear();
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
     out.extend_from_slice(&(raw.len() as u32).to_le_bytes());
     let max = lz4_flex::block::get_maximum_output_size(raw.len());
     out.resize(HEADER + max, 0);
-    let n = lz4_flex::block::compress_into(raw, &mut out[HEADER..]).unwrap_or(0);
+    let n = lz4_flex::block::compress_into_with_table(raw, &mut out[HEADER..], table).unwrap_or(0);
     out.truncate(HEADER + n);
     let hash = xxhash_rust::xxh3::xxh3_64(out);
     out.extend_from_slice(&hash.to_le_bytes());
@@ -155,6 +166,7 @@ struct Work<St> {
     at: Option<Key>,
     raw: Vec<u8>,
     sealed: Vec<u8>,
+    table: lz4_flex::block::CompressTable,
 }
 
 /// A [`Simulation`] as a [`Scene`]: checkpoints every `interval` ticks into a store bounded to
@@ -226,7 +238,13 @@ impl<S: Simulation> Checkpointed<S> {
             Some(i) => pool.swap_remove(i),
             None => {
                 drop(pool);
-                Work { state: self.sim.new_state(ctx), at: None, raw: Vec::new(), sealed: Vec::new() }
+                Work {
+                    state: self.sim.new_state(ctx),
+                    at: None,
+                    raw: Vec::new(),
+                    sealed: Vec::new(),
+                    table: lz4_flex::block::CompressTable::default(),
+                }
             }
         }
     }
@@ -302,7 +320,7 @@ impl<S: Simulation> Checkpointed<S> {
         }
         work.raw.clear();
         self.sim.encode(&work.state, &mut work.raw);
-        seal_checkpoint(&work.raw, &mut work.sealed);
+        seal_with(&work.raw, &mut work.sealed, &mut work.table);
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         if store.entries.iter().any(|e| e.key == key) {
             return;
@@ -311,7 +329,10 @@ impl<S: Simulation> Checkpointed<S> {
         let clock = store.clock;
         store.stats.stored += 1;
         if store.entries.len() < self.capacity {
-            store.entries.push(StoreEntry { key, bytes: work.sealed.clone(), last_used: clock });
+            // Room for the worst case of this state size, so replacing it later never reallocates.
+            let mut bytes = Vec::with_capacity(sealed_capacity(work.raw.len()).max(work.sealed.len()));
+            bytes.extend_from_slice(&work.sealed);
+            store.entries.push(StoreEntry { key, bytes, last_used: clock });
         } else if let Some(lru) = store.entries.iter_mut().min_by_key(|e| e.last_used) {
             lru.key = key;
             lru.last_used = clock;

@@ -106,7 +106,9 @@ pub struct RawOutput {
 impl Output for RawOutput {
     fn begin(&mut self, _info: &RunInfo) -> anyhow::Result<()> {
         if io::stdout().is_terminal() {
-            bail!("--out raw writes binary frames to stdout, which is a terminal: pipe it, e.g. `| ffmpeg …`");
+            bail!(
+                "--out raw writes binary frames to stdout, which is a terminal: pipe it, e.g. `| ffmpeg …`"
+            );
         }
         self.out = Some(io::BufWriter::with_capacity(1 << 20, io::stdout()));
         Ok(())

@@ -76,6 +76,63 @@ fn steady_state_rendering_allocates_nothing() {
 }
 
 #[test]
+fn composition_allocates_nothing_in_steady_state() {
+    // The demo (layers, every blend of text over effects, all four transitions) plus a layered
+    // playlist with every blend mode, each rendered for a whole pass to warm up, then measured
+    // over a second whole pass.
+    let layered = r##"
+seed = 5
+loop = true
+[display]
+width = 128
+height = 64
+fps = 60
+[[playlist]]
+duration = 2
+transition = { kind = "slide", direction = "left", duration = 0.5 }
+[[playlist.layers]]
+scene = "gradient"
+[[playlist.layers]]
+scene = "plasma"
+blend = "multiply"
+opacity = 0.5
+[[playlist.layers]]
+scene = "starfield"
+blend = "screen"
+[[playlist.layers]]
+scene = "text"
+blend = "add"
+[[playlist]]
+duration = 2
+transition = { kind = "dissolve", duration = 0.5 }
+scene = "fire"
+"##;
+    let here = std::path::Path::new(".");
+    let files = [
+        ("demo", tickframe_scenes::demo_scene(&tickframe_scenes::Overrides::default())),
+        ("layered", tickframe_scenes::parse_scene_str(layered, "layered.toml", here, &Default::default()).unwrap()),
+    ];
+    for (name, file) in files {
+        let total: u64 = match name {
+            "demo" => 30 * 60,
+            _ => 4 * 60,
+        };
+        let mut r = renderer(DrawMode::DisplayList);
+        let mut f = Frame::new(file.size);
+        let base = RenderContext::new(file.size, file.rate, file.seed, 0);
+        for t in 0..total {
+            r.render(&*file.root, &base.at_tick(t), &mut f);
+        }
+        let before = allocations();
+        for t in total..2 * total {
+            r.render(&*file.root, &base.at_tick(t), &mut f);
+        }
+        let n = allocations() - before;
+        assert_eq!(n, 0, "{name}: {n} allocations in {total} steady-state frames");
+    }
+}
+
+#[test]
 fn the_counter_counts() {
     let before = allocations();
     let v: Vec<u8> = Vec::with_capacity(100);

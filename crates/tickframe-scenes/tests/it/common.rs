@@ -34,7 +34,10 @@ pub fn all_cases() -> Vec<(String, Params)> {
         }
         out.push((info.name.to_string(), p));
         if info.name == "random-pixels" {
-            out.push(("confetti".into(), Params::new("random-pixels", None).with("preset", Value::Str("confetti".into()))));
+            out.push((
+                "confetti".into(),
+                Params::new("random-pixels", None).with("preset", Value::Str("confetti".into())),
+            ));
         }
     }
     assert!(out.len() >= 12, "expected every built-in scene to be registered, found {}", out.len());
@@ -48,7 +51,14 @@ pub fn build(params: &Params, size: Size) -> Arc<dyn Scene> {
 }
 
 /// The hash of `scene` at `tick` (fresh frame).
-pub fn hash_at(renderer: &mut Renderer, scene: &dyn Scene, size: Size, seed: u64, tick: u64, frame: &mut Frame) -> u128 {
+pub fn hash_at(
+    renderer: &mut Renderer,
+    scene: &dyn Scene,
+    size: Size,
+    seed: u64,
+    tick: u64,
+    frame: &mut Frame,
+) -> u128 {
     let ctx = RenderContext::new(size, fps60(), seed, tick);
     renderer.render(scene, &ctx, frame);
     frame_hash(frame.view())

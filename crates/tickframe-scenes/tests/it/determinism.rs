@@ -83,7 +83,10 @@ fn several_threads_give_identical_bytes() {
 #[test]
 fn the_seed_matters_for_random_scenes() {
     let size = Size::new(64, 32).unwrap();
-    for (label, params) in all_cases().into_iter().filter(|(l, _)| ["random-pixels", "confetti", "starfield"].contains(&l.as_str())) {
+    for (label, params) in all_cases()
+        .into_iter()
+        .filter(|(l, _)| ["random-pixels", "confetti", "starfield"].contains(&l.as_str()))
+    {
         let scene = build(&params, size);
         let mut r = renderer(DrawMode::DisplayList);
         let mut f = Frame::new(size);

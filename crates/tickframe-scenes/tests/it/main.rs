@@ -5,5 +5,6 @@ mod assets;
 mod common;
 mod compose;
 mod determinism;
+mod golden;
 mod procedural;
 mod scene_files;

@@ -1,0 +1,628 @@
+//! Reading scene files: validation with locations, then building the scene tree.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tickframe_core::{BlendMode, FrameRate, MAX_DIMENSION, Scene, Size, Timebase};
+
+use super::toml_tree::{self, Item, Node, Table, format_float};
+use crate::compose::{Direction, Easing, Layer, Layers, Playlist, PlaylistEntry, Transition, TransitionKind};
+use crate::params::{Location, Params, Spanned, Value, did_you_mean};
+use crate::registry::{BuildContext, build_scene};
+
+/// Settings given on the command line that replace the scene file's own. Applied before the
+/// scenes are built, so scenes see the final size and rate.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Overrides {
+    /// Replaces `[display] width` / `height`.
+    pub size: Option<Size>,
+    /// Replaces `[display] fps`.
+    pub rate: Option<FrameRate>,
+    /// Replaces `seed`.
+    pub seed: Option<u64>,
+}
+
+/// A loaded scene file: the display settings, the seed and the built scene tree.
+#[derive(Clone)]
+pub struct SceneFile {
+    /// The file it came from (`None` for text and the built-in demo).
+    pub path: Option<PathBuf>,
+    /// Frame size in pixels (after overrides).
+    pub size: Size,
+    /// Frame rate (after overrides).
+    pub rate: FrameRate,
+    /// The run's seed (after overrides; default 0).
+    pub seed: u64,
+    /// The root scene.
+    pub root: Arc<dyn Scene>,
+    /// Warnings found while loading (`file:line:col: message` or `file: message`).
+    pub warnings: Vec<String>,
+    /// The scene file's text, exactly as read (for traces: hash it to identify the scene).
+    pub source: String,
+}
+
+impl std::fmt::Debug for SceneFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SceneFile")
+            .field("path", &self.path)
+            .field("size", &self.size)
+            .field("rate", &self.rate)
+            .field("seed", &self.seed)
+            .field("warnings", &self.warnings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a scene file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SceneFileError {
+    /// The file could not be read.
+    #[error("cannot read scene file `{}`: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a valid scene file: where and why.
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid {
+        /// The file's name as given (its path, or a name such as `<demo>`).
+        file: String,
+        /// Line, from 1.
+        line: u32,
+        /// Column in characters, from 1.
+        column: u32,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+}
+
+/// Reads and loads the scene file at `path`; relative asset paths are resolved against its
+/// folder.
+///
+/// # Errors
+/// [`SceneFileError::Io`] when it cannot be read, [`SceneFileError::Invalid`] (with line and
+/// column) when it is not a valid scene file or a scene cannot be built.
+pub fn load_scene_file(path: &Path, overrides: &Overrides) -> Result<SceneFile, SceneFileError> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|source| SceneFileError::Io { path: path.to_path_buf(), source })?;
+    let base_dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut file = parse_scene_str(&source, &path.display().to_string(), &base_dir, overrides)?;
+    file.path = Some(path.to_path_buf());
+    Ok(file)
+}
+
+/// Loads a scene file from its text. `name` is used in messages; relative asset paths are
+/// resolved against `base_dir`. The result's `path` is `None`.
+///
+/// # Errors
+/// [`SceneFileError::Invalid`] with line and column.
+pub fn parse_scene_str(
+    source: &str,
+    name: &str,
+    base_dir: &Path,
+    overrides: &Overrides,
+) -> Result<SceneFile, SceneFileError> {
+    let invalid = |(at, message): (Location, String)| SceneFileError::Invalid {
+        file: name.to_string(),
+        line: at.line,
+        column: at.column,
+        message,
+    };
+    let root = toml_tree::parse(source).map_err(invalid)?;
+    let (header, desc) = describe_file(root).map_err(invalid)?;
+    let size = match (overrides.size, header.size) {
+        (Some(s), _) | (None, Some(s)) => s,
+        (None, None) => return Err(invalid(header.missing_size())),
+    };
+    let rate = overrides.rate.unwrap_or(header.rate);
+    let seed = overrides.seed.unwrap_or(header.seed);
+    let mut cx = BuildContext::new(base_dir, size, rate);
+    let mut warnings = Vec::new();
+    let root = build(desc, &mut cx, &mut warnings).map_err(invalid)?;
+    let mut all: Vec<String> = warnings
+        .into_iter()
+        .map(|(at, w)| format!("{name}:{}:{}: warning: {w}", at.line, at.column))
+        .collect();
+    all.extend(cx.warnings.iter().map(|w| format!("{name}: warning: {w}")));
+    Ok(SceneFile { path: None, size, rate, seed, root, warnings: all, source: source.to_string() })
+}
+
+/// The built-in demo: procedural and text scenes only (no asset files), 256×64 at 60 fps,
+/// a playlist of about 30 seconds that loops.
+///
+/// # Panics
+/// When the built-in scenes it uses are missing (a build defect, caught by the tests).
+pub fn demo_scene(overrides: &Overrides) -> SceneFile {
+    match parse_scene_str(include_str!("demo.toml"), "<demo>", Path::new("."), overrides) {
+        Ok(f) => f,
+        Err(e) => panic!("the built-in demo scene is invalid: {e}"),
+    }
+}
+
+type Res<T> = Result<T, (Location, String)>;
+
+fn err<T>(at: Location, message: impl Into<String>) -> Res<T> {
+    Err((at, message.into()))
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+}
+
+fn expected<T>(item: &Item, path: &str, what: &str) -> Res<T> {
+    err(item.at, format!("`{path}`: expected {what}, found {}", item.node.describe()))
+}
+
+fn list(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
+
+fn unknown_key<T>(e: &toml_tree::Entry, path: &str, what: &str, known: &[&str]) -> Res<T> {
+    err(
+        e.key_at,
+        format!(
+            "unknown key `{}` in {what}{}; expected {}",
+            join(path, &e.key),
+            did_you_mean(&e.key, known.iter().copied()),
+            list(known)
+        ),
+    )
+}
+
+fn number(item: &Item) -> Option<f64> {
+    match item.node {
+        Node::Int(i) => Some(i as f64),
+        Node::Float(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// Seconds: a finite number > 0 and at most a year.
+fn seconds(item: &Item, path: &str) -> Res<f64> {
+    const MAX: f64 = 31_536_000.0;
+    match number(item) {
+        Some(s) if s.is_finite() && s > 0.0 && s <= MAX => Ok(s),
+        _ => expected(item, path, "a duration in seconds, > 0 and at most 31536000 (one year)"),
+    }
+}
+
+fn seconds_text(s: f64) -> String {
+    let t = format_float(s);
+    t.strip_suffix(".0").map_or(t.clone(), str::to_string)
+}
+
+struct Header {
+    seed: u64,
+    size: Option<Size>,
+    /// Where a missing size should be reported (the `[display]` header or the file start).
+    size_at: Location,
+    missing: &'static str,
+    rate: FrameRate,
+}
+
+impl Header {
+    fn missing_size(&self) -> (Location, String) {
+        let (key, what) = if self.missing == "width" { ("width", "width") } else { ("height", "height") };
+        (
+            self.size_at,
+            format!(
+                "`display.{key}`: missing required key (the display {what} in pixels, 1..={MAX_DIMENSION})"
+            ),
+        )
+    }
+}
+
+/// A validated node, not built yet: every structural error is found before any scene is built.
+enum Desc {
+    Scene(Params),
+    Layers(Vec<(Desc, f64, BlendMode)>),
+    Playlist { entries: Vec<EntryDesc>, looping: bool, at: Location },
+}
+
+struct EntryDesc {
+    node: Desc,
+    duration: f64,
+    transition: Option<(Transition, Location)>,
+    /// The entry's path in messages, e.g. `playlist[2]`.
+    path: String,
+}
+
+const NODE_KEYS: [&str; 3] = ["scene", "layers", "playlist"];
+
+fn describe_file(root: Table) -> Res<(Header, Desc)> {
+    let mut seed = 0u64;
+    if let Some(e) = root.get("seed") {
+        seed = match &e.item.node {
+            Node::Int(i) if *i >= 0 => *i as u64,
+            Node::Str(s) if s.parse::<u64>().is_ok() => s.parse().unwrap_or(0),
+            _ => {
+                return expected(
+                    &e.item,
+                    "seed",
+                    "a whole number >= 0 (or a string holding a 64-bit number)",
+                );
+            }
+        };
+    }
+    let mut header = Header {
+        seed,
+        size: None,
+        size_at: root.at,
+        missing: "width",
+        rate: FrameRate::whole(60).map_err(|e| (root.at, e.to_string()))?,
+    };
+    if let Some(e) = root.get("display") {
+        let Node::Table(display) = &e.item.node else {
+            return expected(&e.item, "display", "a table ([display] with width, height, fps)");
+        };
+        header.size_at = display.at;
+        let dim = |key: &str| -> Res<Option<u32>> {
+            let Some(d) = display.get(key) else { return Ok(None) };
+            match d.item.node {
+                Node::Int(v) if (1..=i64::from(MAX_DIMENSION)).contains(&v) => Ok(Some(v as u32)),
+                _ => expected(
+                    &d.item,
+                    &format!("display.{key}"),
+                    &format!("a whole number of pixels in 1..={MAX_DIMENSION}"),
+                ),
+            }
+        };
+        let (w, h) = (dim("width")?, dim("height")?);
+        if let Some(f) = display.get("fps") {
+            header.rate = fps(&f.item)?;
+        }
+        if let Some(e) =
+            display.entries.iter().find(|e| !["width", "height", "fps"].contains(&e.key.as_str()))
+        {
+            if ["seed", "loop", "scene", "layers", "playlist"].contains(&e.key.as_str()) {
+                return err(
+                    e.key_at,
+                    format!(
+                        "`display.{0}`: `{0}` is a top-level key but is written inside `[display]`; move it above the first `[table]` header (in TOML every key after `[display]` belongs to it)",
+                        e.key
+                    ),
+                );
+            }
+            return unknown_key(e, "display", "`[display]`", &["width", "height", "fps"]);
+        }
+        match (w, h) {
+            (Some(w), Some(h)) => header.size = Size::new(w, h).ok(),
+            (Some(_), None) => header.missing = "height",
+            _ => {}
+        }
+    }
+    let node = describe_node(&root, "", &["seed", "display"], "the top level")?;
+    Ok((header, node))
+}
+
+fn fps(item: &Item) -> Res<FrameRate> {
+    const WHAT: &str = "frames per second in (0, 1000]";
+    let parsed = match &item.node {
+        Node::Int(i) if *i > 0 && *i <= i64::from(FrameRate::MAX_FPS) => FrameRate::whole(*i as u32).ok(),
+        Node::Float(f) if f.is_finite() && *f > 0.0 => FrameRate::parse(&format!("{f}")).ok(),
+        Node::Str(s) => FrameRate::parse(s).ok(),
+        _ => None,
+    };
+    match parsed {
+        Some(r) => Ok(r),
+        None if matches!(item.node, Node::Str(_)) => {
+            expected(item, "display.fps", &format!("{WHAT} (like 60, \"30000/1001\" or 29.97)"))
+        }
+        None => expected(item, "display.fps", WHAT),
+    }
+}
+
+/// Validates the node in `table` at `path`; `reserved` keys belong to the caller.
+fn describe_node(table: &Table, path: &str, reserved: &[&str], place: &str) -> Res<Desc> {
+    let mut kinds = table.entries.iter().filter(|e| NODE_KEYS.contains(&e.key.as_str()));
+    let Some(kind) = kinds.next() else {
+        let what = if path.is_empty() { "the root node".to_string() } else { format!("`{path}`") };
+        return err(
+            table.at,
+            format!(
+                "{what}: missing `scene`, `layers` or `playlist` (a node is exactly one of a scene, a layer stack or a playlist)"
+            ),
+        );
+    };
+    if let Some(second) = kinds.next() {
+        return err(
+            second.key_at,
+            format!(
+                "`{}`: a node has exactly one of `scene`, `layers` or `playlist`, found both `{}` and `{}`",
+                join(path, &second.key),
+                kind.key,
+                second.key
+            ),
+        );
+    }
+    let kind_path = join(path, &kind.key);
+    match kind.key.as_str() {
+        "scene" => {
+            let Node::Str(name) = &kind.item.node else {
+                return expected(&kind.item, &kind_path, "the name of a built-in scene (a string)");
+            };
+            let mut params = Params::new(name.clone(), Some(kind.item.at));
+            for e in &table.entries {
+                if e.key == "scene" || reserved.contains(&e.key.as_str()) {
+                    continue;
+                }
+                params.insert(e.key.clone(), Some(e.key_at), spanned(&e.item, &join(path, &e.key))?);
+            }
+            Ok(Desc::Scene(params))
+        }
+        "layers" => {
+            let mut known = vec!["layers"];
+            known.extend_from_slice(reserved);
+            if let Some(e) = table.entries.iter().find(|e| !known.contains(&e.key.as_str())) {
+                return unknown_key(e, path, &format!("a layers node ({place})"), &known);
+            }
+            let items = tables(&kind.item, &kind_path, "layers")?;
+            let mut layers = Vec::with_capacity(items.len());
+            for (i, (t, _)) in items.iter().enumerate() {
+                let lp = format!("{kind_path}[{i}]");
+                let mut opacity = 1.0;
+                if let Some(o) = t.get("opacity") {
+                    opacity = match number(&o.item) {
+                        Some(v) if (0.0..=1.0).contains(&v) => v,
+                        _ => return expected(&o.item, &join(&lp, "opacity"), "a number in 0..=1"),
+                    };
+                }
+                let mut blend = BlendMode::Normal;
+                if let Some(b) = t.get("blend") {
+                    let names = BlendMode::ALL.map(BlendMode::name);
+                    blend =
+                        name_of(&b.item, &join(&lp, "blend"), "blend mode", &names, BlendMode::from_name)?;
+                }
+                let node = describe_node(t, &lp, &["opacity", "blend"], "a layer")?;
+                layers.push((node, opacity, blend));
+            }
+            Ok(Desc::Layers(layers))
+        }
+        _ => {
+            let mut known = vec!["playlist", "loop"];
+            known.extend_from_slice(reserved);
+            if let Some(e) = table.entries.iter().find(|e| !known.contains(&e.key.as_str())) {
+                return unknown_key(e, path, &format!("a playlist node ({place})"), &known);
+            }
+            let mut looping = true;
+            if let Some(l) = table.get("loop") {
+                looping = match l.item.node {
+                    Node::Bool(b) => b,
+                    _ => return expected(&l.item, &join(path, "loop"), "true or false"),
+                };
+            }
+            let items = tables(&kind.item, &kind_path, "playlist")?;
+            let mut entries = Vec::with_capacity(items.len());
+            for (i, (t, _)) in items.iter().enumerate() {
+                let ep = format!("{kind_path}[{i}]");
+                let Some(d) = t.get("duration") else {
+                    return err(
+                        t.at,
+                        format!(
+                            "`{ep}.duration`: missing required key (how long the entry is shown, in seconds)"
+                        ),
+                    );
+                };
+                let duration = seconds(&d.item, &join(&ep, "duration"))?;
+                let transition = match t.get("transition") {
+                    Some(tr) => Some((transition(&tr.item, &join(&ep, "transition"))?, tr.item.at)),
+                    None => None,
+                };
+                let node = describe_node(t, &ep, &["duration", "transition"], "a playlist entry")?;
+                entries.push(EntryDesc { node, duration, transition, path: ep });
+            }
+            Ok(Desc::Playlist { entries, looping, at: kind.item.at })
+        }
+    }
+}
+
+/// A non-empty array of tables.
+fn tables<'t>(item: &'t Item, path: &str, key: &str) -> Res<Vec<(&'t Table, Location)>> {
+    let what = format!("a non-empty array of tables (`[[{key}]]` sections or `[{{ ... }}, ...]`)");
+    let Node::Array(items) = &item.node else { return expected(item, path, &what) };
+    if items.is_empty() {
+        return expected(item, path, &what);
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| match &x.node {
+            Node::Table(t) => Ok((t, x.at)),
+            _ => expected(x, &format!("{path}[{i}]"), "a table"),
+        })
+        .collect()
+}
+
+fn name_of<T>(
+    item: &Item,
+    path: &str,
+    what: &str,
+    names: &[&str],
+    find: impl Fn(&str) -> Option<T>,
+) -> Res<T> {
+    match &item.node {
+        Node::Str(s) => find(s).map_or_else(
+            || {
+                err(
+                    item.at,
+                    format!(
+                        "`{path}`: unknown {what} {s:?}{}; expected one of {}",
+                        did_you_mean(s, names.iter().copied()),
+                        list(names)
+                    ),
+                )
+            },
+            Ok,
+        ),
+        _ => expected(item, path, &format!("a {what}: one of {}", list(names))),
+    }
+}
+
+fn transition(item: &Item, path: &str) -> Res<Transition> {
+    let table = match &item.node {
+        Node::Str(_) => {
+            let kind = name_of(item, path, "transition", &TransitionKind::NAMES, default_kind)?;
+            return Ok(Transition::new(kind));
+        }
+        Node::Table(t) => t,
+        _ => {
+            return expected(
+                item,
+                path,
+                "a transition: a table like { kind = \"crossfade\", duration = 1.0 } or a kind name",
+            );
+        }
+    };
+    let Some(k) = table.get("kind") else {
+        return err(
+            table.at,
+            format!("`{path}.kind`: missing required key (one of {})", list(&TransitionKind::NAMES)),
+        );
+    };
+    let kind_path = join(path, "kind");
+    let mut kind = name_of(&k.item, &kind_path, "transition", &TransitionKind::NAMES, default_kind)?;
+    let mut known = vec!["kind", "duration", "easing"];
+    match &mut kind {
+        TransitionKind::Wipe(dir) | TransitionKind::Slide(dir) => {
+            known.push("direction");
+            if let Some(d) = table.get("direction") {
+                let names = Direction::ALL.map(Direction::name);
+                *dir = name_of(&d.item, &join(path, "direction"), "direction", &names, Direction::from_name)?;
+            }
+        }
+        TransitionKind::Dissolve { block } => {
+            known.push("block");
+            if let Some(b) = table.get("block") {
+                *block = match b.item.node {
+                    Node::Int(v) if (1..=256).contains(&v) => v as u32,
+                    _ => return expected(&b.item, &join(path, "block"), "a block size in pixels, 1..=256"),
+                };
+            }
+        }
+        TransitionKind::Crossfade => {}
+    }
+    let mut t = Transition::new(kind);
+    if let Some(d) = table.get("duration") {
+        t.duration = seconds(&d.item, &join(path, "duration"))?;
+    }
+    if let Some(e) = table.get("easing") {
+        let names = Easing::ALL.map(Easing::name);
+        t.easing = name_of(&e.item, &join(path, "easing"), "easing", &names, Easing::from_name)?;
+    }
+    if let Some(e) = table.entries.iter().find(|e| !known.contains(&e.key.as_str())) {
+        let only = match e.key.as_str() {
+            "direction" => Some("`wipe` and `slide`"),
+            "block" => Some("`dissolve`"),
+            _ => None,
+        };
+        if let Some(only) = only {
+            return err(
+                e.key_at,
+                format!(
+                    "`{}`: a `{}` transition has no `{}` (only {only} do)",
+                    join(path, &e.key),
+                    kind.name(),
+                    e.key
+                ),
+            );
+        }
+        return unknown_key(e, path, &format!("a `{}` transition", kind.name()), &known);
+    }
+    Ok(t)
+}
+
+fn default_kind(name: &str) -> Option<TransitionKind> {
+    Some(match name {
+        "crossfade" => TransitionKind::Crossfade,
+        "wipe" => TransitionKind::Wipe(Direction::Left),
+        "slide" => TransitionKind::Slide(Direction::Left),
+        "dissolve" => TransitionKind::Dissolve { block: 1 },
+        _ => return None,
+    })
+}
+
+/// A scene parameter's value, with its location.
+fn spanned(item: &Item, path: &str) -> Res<Spanned> {
+    let value = match &item.node {
+        Node::Bool(b) => Value::Bool(*b),
+        Node::Int(i) => Value::Int(*i),
+        Node::Float(f) => Value::Float(*f),
+        Node::Str(s) => Value::Str(s.clone()),
+        Node::DateTime => {
+            return err(item.at, format!("`{path}`: date-times are not scene parameters"));
+        }
+        Node::Array(items) => Value::Array(
+            items.iter().enumerate().map(|(i, x)| spanned(x, &format!("{path}[{i}]"))).collect::<Res<_>>()?,
+        ),
+        Node::Table(t) => Value::Table(
+            t.entries
+                .iter()
+                .map(|e| Ok((e.key.clone(), spanned(&e.item, &join(path, &e.key))?)))
+                .collect::<Res<_>>()?,
+        ),
+    };
+    Ok(Spanned { value, at: Some(item.at) })
+}
+
+fn build(desc: Desc, cx: &mut BuildContext, warnings: &mut Vec<(Location, String)>) -> Res<Arc<dyn Scene>> {
+    match desc {
+        Desc::Scene(params) => {
+            let at = params.location().unwrap_or(Location { line: 1, column: 1 });
+            build_scene(params, cx).map_err(|e| (e.at.unwrap_or(at), e.message))
+        }
+        Desc::Layers(layers) => {
+            let mut built = Vec::with_capacity(layers.len());
+            for (node, opacity, blend) in layers {
+                built.push(Layer::new(build(node, cx, warnings)?).with_opacity(opacity).with_blend(blend));
+            }
+            Ok(Arc::new(Layers::new(built)))
+        }
+        Desc::Playlist { entries, looping, at } => {
+            let tb = Timebase::new(cx.rate);
+            let last = entries.len() - 1;
+            let mut built = Vec::with_capacity(entries.len());
+            for (i, e) in entries.into_iter().enumerate() {
+                if let Some((t, t_at)) = e.transition {
+                    let (n, ticks) =
+                        (tb.ticks_for_seconds(t.duration), tb.ticks_for_seconds(e.duration).max(1));
+                    if !looping && i == last {
+                        warnings.push((
+                            t_at,
+                            "the last entry's transition has no effect: the playlist does not loop"
+                                .to_string(),
+                        ));
+                    } else if n >= ticks {
+                        return err(
+                            t_at,
+                            format!(
+                                "`{}.transition`: expected a transition shorter than its entry ({} s = {ticks} ticks), found {} s = {n} ticks",
+                                e.path,
+                                seconds_text(e.duration),
+                                seconds_text(t.duration)
+                            ),
+                        );
+                    }
+                }
+                let scene = build(e.node, cx, warnings)?;
+                built.push(PlaylistEntry {
+                    scene,
+                    duration: e.duration,
+                    transition: e.transition.map(|(t, _)| t),
+                });
+            }
+            Playlist::new(built, cx.rate, looping)
+                .map(|p| Arc::new(p) as Arc<dyn Scene>)
+                .map_err(|e| (at, e.to_string()))
+        }
+    }
+}
