@@ -40,8 +40,8 @@ const PARAMS: &[ParamDoc] = &[
     ParamDoc {
         name: "filter",
         kind: "one of: lanczos3, catmull-rom, triangle, nearest",
-        default: "lanczos3",
-        doc: "the resampling filter (`nearest` keeps pixel art sharp)",
+        default: "catmull-rom",
+        doc: "the resampling filter, applied once when the scene is built (`nearest` keeps pixel art sharp); catmull-rom, triangle and nearest are polynomial, so identical on every machine; lanczos3 evaluates sin() through the platform's maths library and may differ in the last bit between machines",
     },
 ];
 
@@ -99,7 +99,7 @@ fn build(params: &mut Params, cx: &mut BuildContext) -> Result<Arc<dyn Scene>, B
     let fit = params.choice("fit", "fit", &["fit", "fill", "stretch"])?;
     let background = params.color("background", Rgba::BLACK)?;
     let filter = match params
-        .choice("filter", "lanczos3", &["lanczos3", "catmull-rom", "triangle", "nearest"])?
+        .choice("filter", "catmull-rom", &["lanczos3", "catmull-rom", "triangle", "nearest"])?
         .as_str()
     {
         "catmull-rom" => FilterType::CatmullRom,
