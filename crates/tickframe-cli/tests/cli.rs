@@ -61,12 +61,12 @@ fn check_accepts_the_examples_and_rejects_bad_files_with_a_location() {
     }
     let dir = scratch("check");
     let bad = dir.join("bad.toml");
-    std::fs::write(&bad, "seed = 1\n[display]\nwidth = 256\nheight = 64\nfps = 0\nscene = \"solid\"\n")
+    std::fs::write(&bad, "seed = 1\nscene = \"solid\"\n[display]\nwidth = 256\nheight = 64\nfps = 0\n")
         .unwrap();
     let o = run(&["check", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let msg = stderr(&o);
-    assert!(msg.contains(&format!("{}:5:", bad.display())), "no file:line:col in {msg}");
+    assert!(msg.contains(&format!("{}:6:7: `display.fps`", bad.display())), "no file:line:col in {msg}");
     let o = run(&["check", dir.join("missing.toml").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("missing.toml"), "{}", stderr(&o));
@@ -101,7 +101,7 @@ fn render_writes_the_same_pixels_as_the_library_on_both_paths() {
 fn bad_input_exits_2_and_leaves_no_output() {
     let dir = scratch("bad");
     let bad = dir.join("bad.toml");
-    std::fs::write(&bad, "[display]\nwidth = 256\nheight = 64\nfps = 60\nscene = \"mandlebrot\"\n").unwrap();
+    std::fs::write(&bad, "scene = \"mandlebrot\"\n[display]\nwidth = 256\nheight = 64\nfps = 60\n").unwrap();
     let out = dir.join("out.png");
     let o = run(&["render", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));

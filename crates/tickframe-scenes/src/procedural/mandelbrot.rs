@@ -82,10 +82,108 @@ pub const INFO: SceneInfo = SceneInfo {
     build,
 };
 
-/// Pixels iterated together (plain arrays, vectorised by the compiler).
+/// Pixels iterated together by the portable kernel (plain arrays, vectorised by the compiler).
 pub const LANES: usize = 8;
-/// Iterations per block between escape tests.
+/// Iterations per block between escape tests (portable kernel).
 pub const BLOCK: u32 = 32;
+
+/// The instruction set the fast renderer runs on. All give identical bytes: the same IEEE-754
+/// operations in the same order, never fused (no FMA is enabled, and Rust never contracts
+/// `a * b + c` on its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// Baseline x86-64 / any CPU: 2-wide SIMD at best.
+    Portable,
+    /// x86-64 AVX2: 4 doubles per instruction.
+    Avx2,
+    /// x86-64 AVX-512 (F, DQ, VL): 8 doubles per instruction.
+    Avx512,
+}
+
+impl Kernel {
+    /// Every kernel this CPU can run, slowest first.
+    pub fn available() -> Vec<Kernel> {
+        let mut out = vec![Kernel::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                out.push(Kernel::Avx2);
+            }
+            if simd::has_avx512() {
+                out.push(Kernel::Avx512);
+            }
+        }
+        out
+    }
+
+    /// The fastest kernel this CPU can run (detected once, then cached by the standard library).
+    pub fn best() -> Kernel {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if simd::has_avx512() {
+                return Kernel::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Kernel::Avx2;
+            }
+        }
+        Kernel::Portable
+    }
+}
+
+/// Runtime dispatch to kernels compiled for wider SIMD. The only `unsafe` in the scenes crate:
+/// calling a `#[target_feature]` function, after checking that the CPU has the feature.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod simd {
+    use super::{Kernel, Mandelbrot, View};
+    use tickframe_core::Rgba;
+
+    pub(super) fn has_avx512() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn avx2(m: &Mandelbrot, v: View, w: usize, total: usize, out: &mut [Rgba]) {
+        m.kernel::<AVX2_LANES, AVX2_BLOCK>(v, w, total, out);
+    }
+
+    #[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+    fn avx512(m: &Mandelbrot, v: View, w: usize, total: usize, out: &mut [Rgba]) {
+        m.kernel::<AVX512_LANES, AVX512_BLOCK>(v, w, total, out);
+    }
+
+    const AVX2_LANES: usize = 32;
+    const AVX2_BLOCK: u32 = 32;
+    const AVX512_LANES: usize = 48;
+    const AVX512_BLOCK: u32 = 32;
+
+    /// Runs `kernel` when it is not the portable one and the CPU has it; `false` otherwise.
+    pub(super) fn run(
+        kernel: Kernel,
+        m: &Mandelbrot,
+        v: View,
+        w: usize,
+        total: usize,
+        out: &mut [Rgba],
+    ) -> bool {
+        match kernel {
+            Kernel::Avx512 if has_avx512() => {
+                // SAFETY: the CPU has AVX-512 F, DQ and VL (checked just above).
+                unsafe { avx512(m, v, w, total, out) };
+                true
+            }
+            Kernel::Avx2 if std::arch::is_x86_feature_detected!("avx2") => {
+                // SAFETY: the CPU has AVX2 (checked just above).
+                unsafe { avx2(m, v, w, total, out) };
+                true
+            }
+            _ => false,
+        }
+    }
+}
 
 /// The palette names, in index order.
 pub const PALETTE_NAMES: [&str; 6] = ["rose", "gold", "aqua", "ocean", "lime", "violet"];
@@ -226,15 +324,31 @@ impl Mandelbrot {
         }
     }
 
-    /// Renders the frame at `ctx` into `out` (`ctx.size` pixels, row-major), fast; identical
-    /// to [`Mandelbrot::render_reference`].
+    /// Renders the frame at `ctx` into `out` (`ctx.size` pixels, row-major), fast, with the best
+    /// [`Kernel`] this CPU has; identical to [`Mandelbrot::render_reference`].
     pub fn render_fast(&self, ctx: &RenderContext, out: &mut [Rgba]) {
+        self.render_with(Kernel::best(), ctx, out);
+    }
+
+    /// Renders with a chosen [`Kernel`] (falls back to [`Kernel::Portable`] when the CPU lacks
+    /// it). Every kernel gives the same bytes; tests check each one the machine has.
+    pub fn render_with(&self, kernel: Kernel, ctx: &RenderContext, out: &mut [Rgba]) {
         let v = self.view(ctx);
         let w = ctx.width() as usize;
         let total = ctx.size.area().min(out.len());
+        #[cfg(target_arch = "x86_64")]
+        if simd::run(kernel, self, v, w, total, out) {
+            return;
+        }
+        let _ = kernel;
+        self.kernel::<LANES, BLOCK>(v, w, total, out);
+    }
+
+    /// The escape-time loop over `LANES` pixels at a time, in blocks of `BLOCK` iterations.
+    #[inline(always)]
+    fn kernel<const L: usize, const B: u32>(&self, v: View, w: usize, total: usize, out: &mut [Rgba]) {
         let max = self.max_iter;
         let mut next = 0usize;
-
         let (mut col, mut row) = (0usize, 0usize);
         let mut ci_row = v.y0;
         let mut take = |out: &mut [Rgba]| -> Option<(usize, f64, f64)> {
@@ -267,24 +381,28 @@ impl Mandelbrot {
             None
         };
         const IDLE: usize = usize::MAX;
-        let mut zr = [0.0f64; LANES];
-        let mut zi = [0.0f64; LANES];
-        let mut cr = [0.0f64; LANES];
-        let mut ci = [0.0f64; LANES];
-        let mut iter = [0u32; LANES];
-        let mut pix = [IDLE; LANES];
+        let mut zr = [0.0f64; L];
+        let mut zi = [0.0f64; L];
+        let mut cr = [0.0f64; L];
+        let mut ci = [0.0f64; L];
+        // Checks passed so far by each lane's pixel.
+        let mut iter = [0u32; L];
+        let mut pix = [IDLE; L];
         let mut active = 0usize;
-        for l in 0..LANES {
+        for l in 0..L {
             if let Some((i, a, b)) = take(out) {
                 (pix[l], cr[l], ci[l]) = (i, a, b);
                 active += 1;
             }
         }
         while active > 0 {
-            let mut alive = [u64::MAX; LANES];
-            let mut cnt = [0u64; LANES];
-            for _ in 0..BLOCK {
-                for l in 0..LANES {
+            // B iterations of every lane without a branch: `alive` clears at a lane's first
+            // failed check and `cnt` counts the checks it passed before that. Iterating on
+            // past the escape changes nothing that is used.
+            let mut alive = [u64::MAX; L];
+            let mut cnt = [0u64; L];
+            for _ in 0..B {
+                for l in 0..L {
                     let x = zr[l];
                     let y = zi[l];
                     let x2 = x * x;
@@ -296,33 +414,32 @@ impl Mandelbrot {
                     zr[l] = (x2 - y2) + cr[l];
                 }
             }
-            for l in 0..LANES {
+            // Lanes that escaped in this block or used up their checks need service; the
+            // others just advance (vectorised).
+            let mut need = 0u64;
+            for l in 0..L {
+                let c = cnt[l] as u32;
+                iter[l] += c;
+                need |= u64::from((c < B) | (iter[l] >= max)) << l;
+            }
+            while need != 0 {
+                let l = need.trailing_zeros() as usize;
+                need &= need - 1;
                 if pix[l] == IDLE {
+                    iter[l] = 0;
                     continue;
                 }
-                let remaining = max - iter[l];
-                let c = cnt[l] as u32;
-                let done = if c < BLOCK.min(remaining) {
-                    Some(iter[l] + c)
-                } else if remaining <= BLOCK {
-                    Some(0)
-                } else {
-                    None
-                };
-                match done {
-                    None => iter[l] += BLOCK,
-                    Some(k) => {
-                        out[pix[l]] = self.color(k);
-                        zr[l] = 0.0;
-                        zi[l] = 0.0;
-                        iter[l] = 0;
-                        match take(out) {
-                            Some((i, a, b)) => (pix[l], cr[l], ci[l]) = (i, a, b),
-                            None => {
-                                (pix[l], cr[l], ci[l]) = (IDLE, 0.0, 0.0);
-                                active -= 1;
-                            }
-                        }
+                // The first failed check was number iter[l] (0-based); it counts only below max.
+                let k = if iter[l] < max { iter[l] } else { 0 };
+                out[pix[l]] = self.color(k);
+                zr[l] = 0.0;
+                zi[l] = 0.0;
+                iter[l] = 0;
+                match take(out) {
+                    Some((i, a, b)) => (pix[l], cr[l], ci[l]) = (i, a, b),
+                    None => {
+                        (pix[l], cr[l], ci[l]) = (IDLE, 0.0, 0.0);
+                        active -= 1;
                     }
                 }
             }

@@ -70,19 +70,17 @@ pub struct Layer {
     pub stream: u64,
     /// Palette (already scaled by the layer's brightness); empty means random RGB.
     pub palette: Vec<Rgba>,
-    /// Brightness LUT for random RGB: channel value → scaled value.
-    pub levels: [u8; 256],
+    /// Brightness scale for random RGB, in 1/256 (256 = unchanged).
+    pub scale: u32,
 }
 
 impl Layer {
     /// A layer of `count` writes from `stream`, colours from `palette` (empty: random RGB), RGB
     /// scaled by `brightness` (0..=255).
     pub fn new(count: u32, stream: u64, palette: &[Rgba], brightness: u8) -> Layer {
-        let mut levels = [0u8; 256];
-        for (v, l) in levels.iter_mut().enumerate() {
-            *l = tickframe_core::mul255(v as u32, u32::from(brightness)) as u8;
-        }
-        Layer { count, stream, palette: palette.iter().map(|c| dim(*c, brightness)).collect(), levels }
+        // 0..=255 → 0..=256, so 255 keeps every channel value.
+        let scale = u32::from(brightness) + u32::from(brightness > 127);
+        Layer { count, stream, palette: palette.iter().map(|c| dim(*c, brightness)).collect(), scale }
     }
 }
 
@@ -144,27 +142,36 @@ impl RandomPixels {
     #[inline]
     pub fn for_each_write(&self, ctx: &RenderContext, mut write: impl FnMut(usize, Rgba)) {
         let n = ctx.size.area() as u64;
+        // Random numbers are drawn in batches (the same numbers as one at a time, computed with
+        // wide vector multiplies where the CPU has them).
+        const BATCH: usize = 256;
+        let mut batch = [0u64; BATCH];
         for layer in &self.layers {
             let mut rng = ctx.rng(layer.stream);
             let len = layer.palette.len() as u64;
-            if len == 0 {
-                let lv = &layer.levels;
-                for _ in 0..layer.count {
-                    let v = rng.next_u64();
-                    let i = (((v >> 32) * n) >> 32) as usize;
-                    let c = Rgba::rgb(
-                        lv[(v & 0xff) as usize],
-                        lv[((v >> 8) & 0xff) as usize],
-                        lv[((v >> 16) & 0xff) as usize],
-                    );
-                    write(i, c);
-                }
-            } else {
-                for _ in 0..layer.count {
-                    let v = rng.next_u64();
-                    let i = (((v >> 32) * n) >> 32) as usize;
-                    let c = layer.palette[(((v & 0xffff_ffff) * len) >> 32) as usize];
-                    write(i, c);
+            let scale = u64::from(layer.scale);
+            let mut left = layer.count as usize;
+            while left > 0 {
+                let k = left.min(BATCH);
+                left -= k;
+                let values = &mut batch[..k];
+                rng.fill_u64(values);
+                if len == 0 {
+                    // Packed RGB scaled by `scale`/256 two channels at a time (red and blue,
+                    // then green): no table look-ups.
+                    for &v in values.iter() {
+                        let i = (((v >> 32) * n) >> 32) as usize;
+                        let rb = (((v & 0x00ff_00ff) * scale) >> 8) & 0x00ff_00ff;
+                        let g = (((v & 0xff00) * scale) >> 8) & 0xff00;
+                        let [r, g, b, _] = ((rb | g) as u32).to_le_bytes();
+                        write(i, Rgba::rgb(r, g, b));
+                    }
+                } else {
+                    for &v in values.iter() {
+                        let i = (((v >> 32) * n) >> 32) as usize;
+                        let c = layer.palette[(((v & 0xffff_ffff) * len) >> 32) as usize];
+                        write(i, c);
+                    }
                 }
             }
         }

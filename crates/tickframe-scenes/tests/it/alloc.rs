@@ -110,7 +110,10 @@ scene = "fire"
     let here = std::path::Path::new(".");
     let files = [
         ("demo", tickframe_scenes::demo_scene(&tickframe_scenes::Overrides::default())),
-        ("layered", tickframe_scenes::parse_scene_str(layered, "layered.toml", here, &Default::default()).unwrap()),
+        (
+            "layered",
+            tickframe_scenes::parse_scene_str(layered, "layered.toml", here, &Default::default()).unwrap(),
+        ),
     ];
     for (name, file) in files {
         let total: u64 = match name {

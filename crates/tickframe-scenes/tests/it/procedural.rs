@@ -344,31 +344,36 @@ fn mandelbrot_cycle_length_and_restart() {
 }
 
 #[test]
-fn mandelbrot_fast_path_is_bit_exact_with_the_plain_loop() {
-    let m = Mandelbrot::original(2);
-    for (sz, ticks) in
-        [(size(64, 16), (0..558).step_by(31).collect::<Vec<u64>>()), (size(256, 64), vec![0, 200, 420, 557])]
-    {
-        let mut fast = vec![Rgba::TRANSPARENT; sz.area()];
-        let mut slow = vec![Rgba::TRANSPARENT; sz.area()];
-        for &t in &ticks {
-            let c = ctx(sz, 0, t);
-            m.render_fast(&c, &mut fast);
-            m.render_reference(&c, &mut slow);
-            assert!(fast == slow, "tick {t} at {sz:?}");
+fn mandelbrot_fast_path_is_bit_exact_with_the_plain_loop_on_every_kernel() {
+    let kernels = mandelbrot::Kernel::available();
+    eprintln!("mandelbrot kernels on this CPU: {kernels:?}");
+    for kernel in kernels {
+        let m = Mandelbrot::original(2);
+        for (sz, ticks) in [
+            (size(64, 16), (0..558).step_by(31).collect::<Vec<u64>>()),
+            (size(256, 64), vec![0, 200, 420, 557]),
+        ] {
+            let mut fast = vec![Rgba::TRANSPARENT; sz.area()];
+            let mut slow = vec![Rgba::TRANSPARENT; sz.area()];
+            for &t in &ticks {
+                let c = ctx(sz, 0, t);
+                m.render_with(kernel, &c, &mut fast);
+                m.render_reference(&c, &mut slow);
+                assert!(fast == slow, "{kernel:?}: tick {t} at {sz:?}");
+            }
         }
-    }
-    // Other iteration limits (not multiples of the block) too.
-    for iters in [1, 2, 5, 33, 300] {
-        let m = Mandelbrot::new(0, iters, (-0.745, 0.11), mandelbrot::zoom_cycle(0.5, 1e4, 2.0));
-        let sz = size(33, 9);
-        let mut fast = vec![Rgba::TRANSPARENT; sz.area()];
-        let mut slow = vec![Rgba::TRANSPARENT; sz.area()];
-        for t in 0..m.cycle_len() {
-            let c = ctx(sz, 0, t);
-            m.render_fast(&c, &mut fast);
-            m.render_reference(&c, &mut slow);
-            assert!(fast == slow, "iterations {iters} tick {t}");
+        // Other iteration limits (not multiples of the block) too.
+        for iters in [1, 2, 5, 33, 300] {
+            let m = Mandelbrot::new(0, iters, (-0.745, 0.11), mandelbrot::zoom_cycle(0.5, 1e4, 2.0));
+            let sz = size(33, 9);
+            let mut fast = vec![Rgba::TRANSPARENT; sz.area()];
+            let mut slow = vec![Rgba::TRANSPARENT; sz.area()];
+            for t in 0..m.cycle_len() {
+                let c = ctx(sz, 0, t);
+                m.render_with(kernel, &c, &mut fast);
+                m.render_reference(&c, &mut slow);
+                assert!(fast == slow, "{kernel:?}: iterations {iters} tick {t}");
+            }
         }
     }
     assert_eq!(mandelbrot::escape_time(0.0, 0.0, 250), 0);
