@@ -5,9 +5,11 @@
 //! of (scene description, seed, tick).
 
 pub mod assets;
+pub mod audio;
 pub mod compose;
 pub mod file;
 pub mod params;
+pub mod photo;
 pub mod procedural;
 pub mod registry;
 

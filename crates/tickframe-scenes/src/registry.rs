@@ -70,7 +70,11 @@ impl std::fmt::Debug for SceneInfo {
 
 /// Every built-in scene, in listing order.
 pub fn builtin_scenes() -> impl Iterator<Item = &'static SceneInfo> {
-    crate::procedural::SCENES.iter().chain(crate::assets::SCENES.iter())
+    crate::procedural::SCENES
+        .iter()
+        .chain(crate::assets::SCENES.iter())
+        .chain(crate::photo::SCENES.iter())
+        .chain(crate::audio::SCENES.iter())
 }
 
 /// The built-in scene called `name`.

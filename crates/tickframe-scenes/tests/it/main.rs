@@ -2,9 +2,12 @@
 
 mod alloc;
 mod assets;
+mod audio;
 mod common;
 mod compose;
 mod determinism;
 mod golden;
+mod photo;
 mod procedural;
 mod scene_files;
+mod transitions;

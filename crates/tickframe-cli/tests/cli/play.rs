@@ -1,40 +1,9 @@
-//! End-to-end tests of the `tickframe` binary: exit codes, messages, and the files it writes.
+//! play, render, scenes, check, bench: exit codes, messages, and the files they write.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-use tickframe_core::{DrawMode, Frame, RenderContext, Renderer, Size, frame_hash};
+use tickframe_core::{DrawMode, RenderContext, Renderer, frame_hash};
 use tickframe_scenes::file::{Overrides, load_scene_file};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tickframe"))
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).current_dir(repo()).output().expect("run tickframe")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A fresh empty folder for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tickframe-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn decode_png(path: &Path) -> Frame {
-    let img = image::open(path).unwrap_or_else(|e| panic!("decoding {}: {e}", path.display())).to_rgba8();
-    let size = Size::new(img.width(), img.height()).unwrap();
-    Frame::from_rgba_bytes(size, img.as_raw()).unwrap()
-}
+use crate::common::{decode_png, repo, run, scratch, stderr};
 
 #[test]
 fn scenes_lists_every_builtin_scene_with_parameters() {

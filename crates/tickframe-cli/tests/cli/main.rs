@@ -1,0 +1,5 @@
+//! End-to-end tests of the `tickframe` binary (one test binary, one module per area).
+
+mod common;
+mod play;
+mod trace;

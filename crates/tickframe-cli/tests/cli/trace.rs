@@ -1,0 +1,1 @@
+//! End-to-end tests: traces (trace, verify, replay, diff, prune, merge).

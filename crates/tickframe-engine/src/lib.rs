@@ -1,0 +1,1 @@
+//! The render-ahead engine (issue 3): worker pool, bounded frame cache, deadline presenters.

@@ -1,0 +1,1 @@
+//! Integration tests: the slideshow transitions (beyond crossfade, wipe, slide, dissolve).
