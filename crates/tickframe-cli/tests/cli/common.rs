@@ -34,4 +34,3 @@ pub fn decode_png(path: &Path) -> Frame {
     let size = Size::new(img.width(), img.height()).unwrap();
     Frame::from_rgba_bytes(size, img.as_raw()).unwrap()
 }
-
