@@ -1,0 +1,473 @@
+//! A desktop window output for tickframe: winit for the window and its events, softbuffer for
+//! pixels (no GPU needed), integer nearest-neighbour scaling with the aspect ratio kept, windowed
+//! or fullscreen.
+//!
+//! The window runs its own event-loop thread. [`WindowOutput::present`] (called on the engine's
+//! presenter thread) copies the frame into a back buffer under a short lock and wakes the window
+//! thread, which swaps it in and draws it: presenting never waits for the display, and nothing
+//! here touches render workers.
+//!
+//! Keys: `q` or Esc quits (the next `present` returns `Ok(false)`), space pauses (the window
+//! keeps showing the frame it has), `n` / `p` ask for the next / previous playlist entry
+//! ([`WindowOutput::take_commands`]; the engine decides what to do with them).
+
+use std::num::NonZeroU32;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow};
+use tickframe_core::{Frame, FrameRef, Rgba, Size, Tick};
+use tickframe_engine::{Output, RunInfo};
+use winit::application::ApplicationHandler;
+use winit::dpi::PhysicalSize;
+use winit::event::{ElementState, WindowEvent};
+use winit::event_loop::{ActiveEventLoop, EventLoop, EventLoopProxy};
+use winit::keyboard::{Key, NamedKey};
+use winit::window::{Fullscreen, Window, WindowId};
+
+/// How the window looks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WindowConfig {
+    /// Window title. Default `"tickframe"`.
+    pub title: String,
+    /// Borderless fullscreen on the current monitor. Default `false`.
+    pub fullscreen: bool,
+    /// Initial integer scale of the frame in windowed mode; `None` picks the largest scale that
+    /// keeps the window within 1280×720 (at least 1). Default `None`.
+    pub scale: Option<u32>,
+}
+
+impl Default for WindowConfig {
+    fn default() -> WindowConfig {
+        WindowConfig { title: "tickframe".into(), fullscreen: false, scale: None }
+    }
+}
+
+/// A request from the keyboard for the engine.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WindowCommand {
+    /// `n`: the next playlist entry.
+    Next,
+    /// `p`: the previous playlist entry.
+    Previous,
+}
+
+/// The integer scale and the top-left offset that fit a `frame` into a `window`, centred,
+/// aspect ratio kept (scale at least 1; a window smaller than the frame shows its top-left
+/// part).
+pub fn fit(frame: Size, window: (u32, u32)) -> (u32, (u32, u32)) {
+    let s = (window.0 / frame.width()).min(window.1 / frame.height()).max(1);
+    let (w, h) = (frame.width() * s, frame.height() * s);
+    (s, (window.0.saturating_sub(w) / 2, window.1.saturating_sub(h) / 2))
+}
+
+/// Draws `frame` scaled by `scale` at `offset` into a `0RGB` buffer of `width × height`
+/// (softbuffer's format), black around it.
+pub fn blit_scaled(frame: FrameRef<'_>, scale: u32, offset: (u32, u32), width: u32, buf: &mut [u32]) {
+    buf.fill(0);
+    let fh = frame.height() as usize;
+    let (s, ox, oy, w) = (scale as usize, offset.0 as usize, offset.1 as usize, width as usize);
+    if w == 0 {
+        return;
+    }
+    let h = buf.len() / w;
+    for fy in 0..fh {
+        let src = frame.row(fy as u32);
+        for dy in 0..s {
+            let y = oy + fy * s + dy;
+            if y >= h {
+                return;
+            }
+            let row = &mut buf[y * w..(y + 1) * w];
+            for (fx, p) in src.iter().enumerate() {
+                let x0 = ox + fx * s;
+                if x0 >= w {
+                    break;
+                }
+                let v = (u32::from(p.r) << 16) | (u32::from(p.g) << 8) | u32::from(p.b);
+                let x1 = (x0 + s).min(w);
+                row[x0..x1].fill(v);
+            }
+        }
+    }
+}
+
+/// State shared between the presenter thread and the window thread.
+struct Shared {
+    /// The frame most recently presented, waiting to be drawn (`None` when already taken).
+    back: Mutex<Option<Frame>>,
+    /// Spare frames handed back by the window thread for reuse (no allocation per frame).
+    spare: Mutex<Vec<Frame>>,
+    quit: AtomicBool,
+    paused: AtomicBool,
+    commands: Mutex<Vec<WindowCommand>>,
+    /// Nanoseconds since `epoch` at which the last frame became visible (0: none yet).
+    last_present_ns: AtomicU64,
+    epoch: Instant,
+    drawn: AtomicU64,
+}
+
+enum UserEvent {
+    NewFrame,
+    Quit,
+}
+
+/// A desktop window. Create it on any thread; the window itself lives on a thread of its own,
+/// started by [`Output::begin`].
+pub struct WindowOutput {
+    config: WindowConfig,
+    shared: Arc<Shared>,
+    proxy: Option<EventLoopProxy<UserEvent>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for WindowOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WindowOutput").field("config", &self.config).finish()
+    }
+}
+
+impl WindowOutput {
+    /// A window output with `config`; nothing opens before `begin`.
+    pub fn new(config: WindowConfig) -> WindowOutput {
+        WindowOutput {
+            config,
+            shared: Arc::new(Shared {
+                back: Mutex::new(None),
+                spare: Mutex::new(Vec::new()),
+                quit: AtomicBool::new(false),
+                paused: AtomicBool::new(false),
+                commands: Mutex::new(Vec::new()),
+                last_present_ns: AtomicU64::new(0),
+                epoch: Instant::now(),
+                drawn: AtomicU64::new(0),
+            }),
+            proxy: None,
+            thread: None,
+        }
+    }
+
+    /// Keyboard requests since the last call (`n`, `p`), oldest first.
+    pub fn take_commands(&self) -> Vec<WindowCommand> {
+        std::mem::take(&mut *self.shared.commands.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Frames the window thread has drawn so far.
+    pub fn frames_drawn(&self) -> u64 {
+        self.shared.drawn.load(Ordering::Acquire)
+    }
+
+    /// Whether space has paused the picture.
+    pub fn is_paused(&self) -> bool {
+        self.shared.paused.load(Ordering::Relaxed)
+    }
+
+    fn stop(&mut self) {
+        if let Some(proxy) = self.proxy.take() {
+            let _ = proxy.send_event(UserEvent::Quit);
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for WindowOutput {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn build_event_loop() -> Result<EventLoop<UserEvent>, String> {
+    let mut builder = EventLoop::<UserEvent>::with_user_event();
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        use winit::platform::wayland::EventLoopBuilderExtWayland;
+        use winit::platform::x11::EventLoopBuilderExtX11;
+        // The window lives on its own thread, not the process's main thread.
+        EventLoopBuilderExtX11::with_any_thread(&mut builder, true);
+        EventLoopBuilderExtWayland::with_any_thread(&mut builder, true);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+struct App {
+    config: WindowConfig,
+    size: Size,
+    shared: Arc<Shared>,
+    ready: Option<mpsc::Sender<Result<(), String>>>,
+    window: Option<Rc<Window>>,
+    surface: Option<softbuffer::Surface<Rc<Window>, Rc<Window>>>,
+    front: Option<Frame>,
+}
+
+impl App {
+    fn open(&mut self, el: &ActiveEventLoop) -> Result<(), String> {
+        let scale = self
+            .config
+            .scale
+            .unwrap_or_else(|| (1280 / self.size.width()).min(720 / self.size.height()).max(1));
+        let mut attrs = Window::default_attributes()
+            .with_title(self.config.title.clone())
+            .with_inner_size(PhysicalSize::new(self.size.width() * scale, self.size.height() * scale));
+        if self.config.fullscreen {
+            attrs = attrs.with_fullscreen(Some(Fullscreen::Borderless(None)));
+        }
+        let window = Rc::new(el.create_window(attrs).map_err(|e| format!("creating the window: {e}"))?);
+        let context =
+            softbuffer::Context::new(Rc::clone(&window)).map_err(|e| format!("softbuffer context: {e}"))?;
+        let surface = softbuffer::Surface::new(&context, Rc::clone(&window))
+            .map_err(|e| format!("softbuffer surface: {e}"))?;
+        self.window = Some(window);
+        self.surface = Some(surface);
+        Ok(())
+    }
+
+    fn draw(&mut self) {
+        // Swap in the newest frame (an O(1) exchange under the lock), unless paused.
+        if !self.shared.paused.load(Ordering::Relaxed) {
+            let newest = self.shared.back.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(f) = newest
+                && let Some(old) = self.front.replace(f)
+            {
+                self.shared.spare.lock().unwrap_or_else(|e| e.into_inner()).push(old);
+            }
+        }
+        let (Some(window), Some(surface), Some(frame)) = (&self.window, &mut self.surface, &self.front)
+        else {
+            return;
+        };
+        let PhysicalSize { width, height } = window.inner_size();
+        let (Some(w), Some(h)) = (NonZeroU32::new(width), NonZeroU32::new(height)) else { return };
+        if surface.resize(w, h).is_err() {
+            return;
+        }
+        let Ok(mut buf) = surface.buffer_mut() else { return };
+        let (scale, offset) = fit(frame.size(), (width, height));
+        blit_scaled(frame.view(), scale, offset, width, &mut buf);
+        if buf.present().is_ok() {
+            let ns = self.shared.epoch.elapsed().as_nanos() as u64;
+            self.shared.last_present_ns.store(ns.max(1), Ordering::Release);
+            self.shared.drawn.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+}
+
+impl ApplicationHandler<UserEvent> for App {
+    fn resumed(&mut self, el: &ActiveEventLoop) {
+        if self.window.is_some() {
+            return;
+        }
+        let result = self.open(el);
+        let failed = result.is_err();
+        if let Some(tx) = self.ready.take() {
+            let _ = tx.send(result);
+        }
+        if failed {
+            el.exit();
+        }
+    }
+
+    fn user_event(&mut self, el: &ActiveEventLoop, event: UserEvent) {
+        match event {
+            UserEvent::NewFrame => {
+                if let Some(w) = &self.window {
+                    w.request_redraw();
+                }
+            }
+            UserEvent::Quit => el.exit(),
+        }
+    }
+
+    fn window_event(&mut self, el: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        match event {
+            WindowEvent::CloseRequested => {
+                self.shared.quit.store(true, Ordering::Release);
+                el.exit();
+            }
+            WindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => {
+                match event.logical_key.as_ref() {
+                    Key::Named(NamedKey::Escape) | Key::Character("q") => {
+                        self.shared.quit.store(true, Ordering::Release);
+                    }
+                    Key::Named(NamedKey::Space) => {
+                        self.shared.paused.fetch_xor(true, Ordering::AcqRel);
+                    }
+                    Key::Character("n") => {
+                        self.shared
+                            .commands
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(WindowCommand::Next);
+                    }
+                    Key::Character("p") => {
+                        self.shared
+                            .commands
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(WindowCommand::Previous);
+                    }
+                    _ => {}
+                }
+            }
+            WindowEvent::RedrawRequested => self.draw(),
+            WindowEvent::Resized(_) => {
+                if let Some(w) = &self.window {
+                    w.request_redraw();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Output for WindowOutput {
+    fn begin(&mut self, info: &RunInfo) -> anyhow::Result<()> {
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (proxy_tx, proxy_rx) = mpsc::channel();
+        let shared = Arc::clone(&self.shared);
+        let config = self.config.clone();
+        let size = info.size;
+        let thread = std::thread::Builder::new()
+            .name("tickframe-window".into())
+            .spawn(move || {
+                let event_loop = match build_event_loop() {
+                    Ok(el) => el,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(format!("cannot open a window: {e}")));
+                        return;
+                    }
+                };
+                let _ = proxy_tx.send(event_loop.create_proxy());
+                let mut app = App {
+                    config,
+                    size,
+                    shared: Arc::clone(&shared),
+                    ready: Some(ready_tx),
+                    window: None,
+                    surface: None,
+                    front: None,
+                };
+                if let Err(e) = event_loop.run_app(&mut app) {
+                    if let Some(tx) = app.ready.take() {
+                        let _ = tx.send(Err(format!("window event loop: {e}")));
+                    }
+                }
+                shared.quit.store(true, Ordering::Release);
+            })
+            .context("starting the window thread")?;
+        self.thread = Some(thread);
+        match ready_rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                self.stop();
+                return Err(anyhow!(
+                    "{e} (is a display available? set DISPLAY or WAYLAND_DISPLAY, or use another --out)"
+                ));
+            }
+            Err(_) => {
+                self.stop();
+                return Err(anyhow!("the window did not open within 10 s"));
+            }
+        }
+        self.proxy = proxy_rx.recv_timeout(Duration::from_secs(1)).ok();
+        Ok(())
+    }
+
+    fn present(&mut self, _tick: Tick, frame: FrameRef<'_>) -> anyhow::Result<bool> {
+        if self.shared.quit.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        let mut buf = self
+            .shared
+            .spare
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_else(|| Frame::new(frame.size()));
+        buf.resize(frame.size());
+        buf.pixels_mut().copy_from_slice(frame.pixels());
+        let replaced = self.shared.back.lock().unwrap_or_else(|e| e.into_inner()).replace(buf);
+        if let Some(old) = replaced {
+            // The window had not drawn the previous frame yet: it is dropped in favour of this one.
+            self.shared.spare.lock().unwrap_or_else(|e| e.into_inner()).push(old);
+        }
+        if let Some(proxy) = &self.proxy
+            && proxy.send_event(UserEvent::NewFrame).is_err()
+        {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, _frames: u64) -> anyhow::Result<()> {
+        self.stop();
+        Ok(())
+    }
+
+    fn is_realtime(&self) -> bool {
+        true
+    }
+
+    fn last_present_time(&self) -> Option<Instant> {
+        match self.shared.last_present_ns.load(Ordering::Acquire) {
+            0 => None,
+            ns => Some(self.shared.epoch + Duration::from_nanos(ns)),
+        }
+    }
+
+    fn name(&self) -> &str {
+        "window"
+    }
+}
+
+/// Black with a frame-sized test pattern: handy for checking a window shows exact pixels.
+pub fn test_pattern(size: Size) -> Frame {
+    let mut f = Frame::new(size);
+    let w = size.width();
+    for (i, p) in f.pixels_mut().iter_mut().enumerate() {
+        let (x, y) = (i as u32 % w, i as u32 / w);
+        *p = Rgba::rgb(
+            (x * 255 / w.max(2).saturating_sub(1).max(1)) as u8,
+            (y * 37 % 256) as u8,
+            ((x ^ y) * 8 % 256) as u8,
+        );
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_centres_with_integer_scale() {
+        let s = Size::new(256, 64).unwrap();
+        assert_eq!(fit(s, (1024, 600)), (4, (0, 172)));
+        assert_eq!(fit(s, (800, 600)), (3, (16, 204)));
+        assert_eq!(fit(s, (100, 100)), (1, (0, 18)));
+    }
+
+    #[test]
+    fn blit_scales_nearest_neighbour() {
+        let mut f = Frame::new(Size::new(2, 1).unwrap());
+        f.pixels_mut()[0] = Rgba::rgb(255, 0, 0);
+        f.pixels_mut()[1] = Rgba::rgb(0, 0, 255);
+        let mut buf = vec![7u32; 6 * 4];
+        blit_scaled(f.view(), 2, (1, 1), 6, &mut buf);
+        let red = 0x00ff_0000;
+        let blue = 0x0000_00ff;
+        #[rustfmt::skip]
+        let expected = vec![
+            0, 0, 0, 0, 0, 0,
+            0, red, red, blue, blue, 0,
+            0, red, red, blue, blue, 0,
+            0, 0, 0, 0, 0, 0,
+        ];
+        assert_eq!(buf, expected);
+    }
+}
