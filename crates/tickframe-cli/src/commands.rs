@@ -1,14 +1,18 @@
-//! `play`, `render`, `scenes` and `check`.
+//! `play` (through the render-ahead engine), `render`, `scenes` and `check`.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
-use tickframe_core::{Frame, RenderContext, Renderer, Timebase};
+use tickframe_core::{RenderContext, Renderer, Timebase};
+use tickframe_engine::{
+    Engine, EngineConfig, EngineError, FaultPolicy, FrameLogWriter, MissPolicy, RunOptions, SceneKey,
+};
 use tickframe_scenes::file::{Overrides, SceneFile, demo_scene, load_scene_file};
 use tickframe_scenes::registry::builtin_scenes;
 
 use crate::output::{
-    NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, RunInfo, encode_png, write_atomically,
+    NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, WithProgress, encode_png, write_atomically,
 };
 use crate::terminal::TerminalOutput;
 use crate::{Failure, RenderOpts};
@@ -31,48 +35,118 @@ fn scene_label(file: Option<&Path>) -> String {
     file.map_or_else(|| "<demo>".to_string(), |p| p.display().to_string())
 }
 
-/// Render-time statistics of a run, in microseconds.
-#[derive(Default)]
-struct Timings {
-    samples: Vec<u32>,
+/// A miss policy, as an option.
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum MissArg {
+    /// Show the previous frame again.
+    Repeat,
+    /// Render on the presenter thread when the time left allows, else repeat.
+    Inline,
 }
 
-impl Timings {
-    const MAX_SAMPLES: usize = 1 << 20;
+/// What a twice-panicking render shows, as an option.
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum FaultArg {
+    /// Red and black stripes.
+    ErrorFrame,
+    /// The previous frame again.
+    Previous,
+}
 
-    fn record(&mut self, d: Duration) {
-        if self.samples.len() < Self::MAX_SAMPLES {
-            self.samples.push(d.as_micros().min(u128::from(u32::MAX)) as u32);
+/// `play`'s render-ahead engine options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EngineArgs {
+    /// Worker threads rendering ahead (at least 1). Default: the machine's cores.
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Frame cache budget in MiB (at least one frame). Default: 2 seconds of frames, at most
+    /// 256 MiB, at least 2 frames per worker.
+    #[arg(long)]
+    pub cache_mb: Option<f64>,
+    /// On a miss (the due frame is not ready): `repeat` the previous frame, or render `inline`
+    /// when the time before the next deadline allows.
+    #[arg(long, value_enum, default_value_t = MissArg::Repeat)]
+    pub miss: MissArg,
+    /// What a render that panicked twice shows: `error-frame` (red/black stripes) or `previous`.
+    #[arg(long, value_enum, default_value_t = FaultArg::ErrorFrame)]
+    pub on_fault: FaultArg,
+    /// Write the run's metrics as JSON to this file.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Write one JSON line per presented frame to this file (non-blocking; dropped records are
+    /// counted in the summary).
+    #[arg(long)]
+    pub log_frames: Option<PathBuf>,
+    /// Present every tick in order as fast as possible instead of at real-time deadlines (for
+    /// soak runs with `--out null`). File outputs are always unpaced.
+    #[arg(long)]
+    pub unpaced: bool,
+}
+
+impl Default for EngineArgs {
+    fn default() -> Self {
+        EngineArgs {
+            workers: None,
+            cache_mb: None,
+            miss: MissArg::Repeat,
+            on_fault: FaultArg::ErrorFrame,
+            report: None,
+            log_frames: None,
+            unpaced: false,
         }
     }
+}
 
-    fn percentile_ms(&self, sorted: &[u32], p: f64) -> f64 {
-        if sorted.is_empty() {
-            return 0.0;
-        }
-        let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-        f64::from(sorted[i]) / 1000.0
-    }
+/// The content key of a loaded scene: XXH3-128 of its source text, seed, size and rate, so a
+/// changed scene never matches another's cached frames.
+pub fn scene_key(scene: &SceneFile) -> SceneKey {
+    let text = format!("{}\0{}\0{}\0{}", scene.source, scene.seed, scene.size, scene.rate);
+    SceneKey(xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+}
 
-    fn summary(&self) -> String {
-        let mut s = self.samples.clone();
-        s.sort_unstable();
-        format!(
-            "render p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-            self.percentile_ms(&s, 0.5),
-            self.percentile_ms(&s, 0.99),
-            self.percentile_ms(&s, 1.0)
-        )
-    }
+/// Set by the Ctrl-C handler (installed once per process).
+fn ctrl_c_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = Arc::clone(&flag);
+        // When a handler cannot be installed, Ctrl-C keeps its default (the process ends).
+        let _ = ctrlc::set_handler(move || f.store(true, Ordering::Relaxed));
+        flag
+    })
+    .clone()
+}
+
+/// Sends worker fault messages (tracing events) to stderr.
+fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::WARN)
+        .with_target(false)
+        .try_init();
 }
 
 /// `tickframe play`.
-pub fn play(file: Option<&Path>, out: &str, seconds: Option<f64>, opts: &RenderOpts) -> Result<(), Failure> {
+pub fn play(
+    file: Option<&Path>,
+    out: &str,
+    seconds: Option<f64>,
+    opts: &RenderOpts,
+    eng: &EngineArgs,
+) -> Result<(), Failure> {
     let spec = OutputSpec::parse(out).map_err(Failure::BadInput)?;
     if let Some(s) = seconds
         && !(s.is_finite() && s > 0.0)
     {
         return Err(Failure::BadInput(format!("--seconds must be a positive number, got {s}")));
+    }
+    if eng.workers == Some(0) {
+        return Err(Failure::BadInput("--workers must be at least 1 (got 0)".into()));
+    }
+    if let Some(mb) = eng.cache_mb
+        && !(mb.is_finite() && mb > 0.0)
+    {
+        return Err(Failure::BadInput(format!("--cache-mb must be a positive number of MiB, got {mb}")));
     }
     if spec == OutputSpec::Terminal && !TerminalOutput::available() {
         return Err(Failure::BadInput(
@@ -83,118 +157,102 @@ pub fn play(file: Option<&Path>, out: &str, seconds: Option<f64>, opts: &RenderO
     }
     let scene = load(file, opts)?;
     let tb = Timebase::new(scene.rate);
-    let mut terminal = None;
-    let mut other: Box<dyn Output> = match spec {
-        OutputSpec::Terminal => {
-            terminal = Some(TerminalOutput::default());
-            Box::new(NullOutput)
+    let frame_bytes = scene.size.area() * 4;
+    let workers = eng
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
+    let cache_bytes = match eng.cache_mb {
+        Some(mb) => {
+            let bytes = (mb * 1048576.0).min(usize::MAX as f64) as usize;
+            if bytes < frame_bytes {
+                return Err(Failure::BadInput(format!(
+                    "--cache-mb {mb} holds less than one frame: a {} frame is {frame_bytes} bytes ({:.3} MiB)",
+                    scene.size,
+                    frame_bytes as f64 / 1048576.0
+                )));
+            }
+            bytes
         }
-        OutputSpec::PngDir(dir) => Box::new(PngDirOutput::new(dir)),
-        OutputSpec::Raw => Box::new(RawOutput::default()),
-        OutputSpec::Null => Box::new(NullOutput),
+        None => {
+            let two_seconds = tb.ticks_for_seconds(2.0).max(1) as usize;
+            (two_seconds * frame_bytes).min(256 << 20).max((2 * workers + 2) * frame_bytes)
+        }
     };
-    let realtime = terminal.is_some();
+    let realtime = spec == OutputSpec::Terminal;
+    let paced = !eng.unpaced && matches!(spec, OutputSpec::Terminal | OutputSpec::Null);
     let frames = match seconds {
         Some(s) => Some(tb.ticks_for_seconds(s).max(1)),
         None if realtime => None,
         None => Some(tb.ticks_for_seconds(10.0)),
     };
-    let info =
-        RunInfo { size: scene.size, rate: scene.rate, seed: scene.seed, scene: scene_label(file), frames };
-    let mut renderer = Renderer::new(opts.draw.into());
-    let mut frame = Frame::new(scene.size);
-    let base = RenderContext::new(scene.size, scene.rate, scene.seed, 0);
-    let mut timings = Timings::default();
-    let started = Instant::now();
-
-    let (presented, dropped) = if let Some(term) = terminal.as_mut() {
-        term.begin(&info).map_err(|e| Failure::BadInput(format!("{e:#}")))?;
-        let result = play_paced(term, &*scene.root, &mut renderer, &mut frame, base, frames, &mut timings);
-        term.finish(result.as_ref().map_or(0, |r| r.0))?;
-        result?
-    } else {
-        let out = other.as_mut();
-        out.begin(&info).map_err(|e| Failure::BadInput(format!("{e:#}")))?;
-        let total = frames.unwrap_or(0);
-        let bar = indicatif::ProgressBar::new(total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} frames, {per_sec}, eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        if total < 120 {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    let output: Box<dyn Output> = match spec {
+        OutputSpec::Terminal => Box::new(TerminalOutput::default()),
+        OutputSpec::PngDir(dir) => {
+            Box::new(WithProgress::new(Box::new(PngDirOutput::new(dir)), frames.unwrap_or(0)))
         }
-        let mut presented = 0;
-        for tick in 0..total {
-            let t = Instant::now();
-            renderer.render(&*scene.root, &base.at_tick(tick), &mut frame);
-            timings.record(t.elapsed());
-            if !out.present(tick, frame.view())? {
-                break;
-            }
-            presented += 1;
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
-        if presented == total {
-            out.finish(presented)?;
-        }
-        (presented, 0)
+        OutputSpec::Raw => Box::new(RawOutput::default()),
+        OutputSpec::Null => Box::new(NullOutput),
     };
-    let wall = started.elapsed().as_secs_f64();
-    let played = tb.tick_to_seconds(presented);
+    let config = EngineConfig {
+        workers,
+        cache_bytes,
+        render_ahead: true,
+        draw_mode: opts.draw.into(),
+        miss_policy: match eng.miss {
+            MissArg::Repeat => MissPolicy::RepeatPrevious,
+            MissArg::Inline => MissPolicy::RenderInline,
+        },
+        fault_policy: match eng.on_fault {
+            FaultArg::ErrorFrame => FaultPolicy::ErrorFrame,
+            FaultArg::Previous => FaultPolicy::PreviousFrame,
+        },
+        ..EngineConfig::default()
+    };
+    let base = RenderContext::new(scene.size, scene.rate, scene.seed, 0);
+    let engine = Engine::new(Arc::clone(&scene.root), scene_key(&scene), base, config)
+        .map_err(|e| Failure::BadInput(e.to_string()))?
+        .with_alloc_counter(crate::alloc_count::allocations);
+    init_tracing();
+    let log_writer = match &eng.log_frames {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| Failure::BadInput(format!("cannot create `{}`: {e}", path.display())))?;
+            let w = std::io::BufWriter::with_capacity(1 << 16, file);
+            Some(FrameLogWriter::start(w, 1 << 16, vec![output.name().to_string()], "cpu")?)
+        }
+        None => None,
+    };
+    let run = RunOptions {
+        frames,
+        paced,
+        stop: Some(ctrl_c_flag()),
+        log: log_writer.as_ref().and_then(FrameLogWriter::log),
+        scene_name: scene_label(file),
+    };
+    let result = engine.run(vec![output], run);
+    let log_stats = match log_writer {
+        Some(w) => Some(w.finish()?),
+        None => None,
+    };
+    let mut report = result.map_err(|e| match e {
+        EngineError::Begin { .. } => Failure::BadInput(e.to_string()),
+        e => Failure::Io(e.into()),
+    })?;
+    report.log = log_stats;
+    let (presented, dropped) = report.outputs.first().map_or((0, 0), |o| (o.presented, o.dropped));
+    let played = tb.tick_to_seconds(report.ticks);
+    let render = if report.workers > 0 { report.worker_render_ms } else { Default::default() };
     eprintln!(
-        "{presented} frames ({played:.2} s of animation at {} fps) in {wall:.2} s; {dropped} dropped; {}",
-        scene.rate,
-        timings.summary()
+        "{} frames ({played:.2} s of animation at {} fps) in {:.2} s; {presented} presented, {dropped} dropped; render p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        report.ticks, scene.rate, report.wall_seconds, render.p50, render.p99, render.max
     );
-    Ok(())
-}
-
-/// Plays in real time: frame `k` is due at `t0 + k / fps` (absolute deadlines, no drift); after
-/// a stall it skips to the tick that is due now instead of catching up, counting the skipped
-/// ticks as dropped. Returns `(presented, dropped)`.
-fn play_paced(
-    term: &mut TerminalOutput,
-    scene: &dyn tickframe_core::Scene,
-    renderer: &mut Renderer,
-    frame: &mut Frame,
-    base: RenderContext,
-    frames: Option<u64>,
-    timings: &mut Timings,
-) -> Result<(u64, u64), Failure> {
-    let tb = base.timebase;
-    let t0 = Instant::now();
-    let (mut tick, mut presented, mut dropped) = (0u64, 0u64, 0u64);
-    let mut status = String::new();
-    while frames.is_none_or(|n| tick < n) {
-        let t = Instant::now();
-        renderer.render(scene, &base.at_tick(tick), frame);
-        let took = t.elapsed();
-        timings.record(took);
-        status.clear();
-        use std::fmt::Write as _;
-        let _ = write!(
-            status,
-            "tick {tick}  {:.1} s  render {:.2} ms  dropped {dropped}",
-            tb.tick_to_seconds(tick),
-            took.as_secs_f64() * 1e3
-        );
-        term.set_status(&status);
-        if !term.present(tick, frame.view())? {
-            break;
-        }
-        presented += 1;
-        let due = Duration::from_nanos(u64::try_from(tb.tick_to_nanos(tick + 1)).unwrap_or(u64::MAX));
-        if let Some(wait) = due.checked_sub(t0.elapsed()) {
-            std::thread::sleep(wait);
-        }
-        let now_tick = tb.tick_at_nanos(t0.elapsed().as_nanos());
-        let next = now_tick.max(tick + 1);
-        dropped += next - (tick + 1);
-        tick = next;
+    eprint!("{}", report.summary());
+    if let Some(path) = &eng.report {
+        let text = serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?;
+        write_atomically(path, text.as_bytes())
+            .map_err(|e| Failure::BadInput(format!("cannot write `{}`: {e}", path.display())))?;
     }
-    Ok((presented, dropped))
+    Ok(())
 }
 
 /// `tickframe render`.

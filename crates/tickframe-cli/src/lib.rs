@@ -6,8 +6,11 @@
 pub mod alloc_count;
 mod bench;
 mod commands;
+pub use bench::BenchArgs;
+pub use commands::{EngineArgs, FaultArg, MissArg};
 pub mod output;
 pub mod terminal;
+mod trace_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -111,6 +114,9 @@ pub enum Command {
         /// Shared rendering options.
         #[command(flatten)]
         opts: RenderOpts,
+        /// Render-ahead engine options.
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     /// Render one frame to a PNG file.
     Render {
@@ -152,7 +158,18 @@ pub enum Command {
         /// Write the results as JSON to this file too.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Engine scaling and pacing options.
+        #[command(flatten)]
+        engine: BenchArgs,
     },
+    /// Export a deterministic trace (index with a hash per frame, GIF, APNG, frame store, FSEQ),
+    /// or `trace diff A B`, `trace prune ROOT`, `trace merge SHARD… -o DIR`.
+    Trace(trace_cmd::TraceCommand),
+    /// Re-render a trace and check every frame of its index, GIF, APNG and frame store
+    /// (exit 1 on a mismatch).
+    Verify(trace_cmd::VerifyArgs),
+    /// Play a trace's frame store through an output at the recorded pace.
+    Replay(trace_cmd::ReplayArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -166,12 +183,17 @@ pub fn run() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Play { file, out, seconds, opts } => commands::play(file.as_deref(), &out, seconds, &opts),
+        Command::Play { file, out, seconds, opts, engine } => {
+            commands::play(file.as_deref(), &out, seconds, &opts, &engine)
+        }
         Command::Render { file, tick, output, opts } => commands::render(&file, tick, &output, &opts),
         Command::Scenes { name } => commands::scenes(name.as_deref()),
         Command::Check { file } => commands::check(&file),
-        Command::Bench { scenes, sizes, frames, json } => {
-            bench::run(&scenes, &sizes, frames, json.as_deref())
+        Command::Trace(cmd) => trace_cmd::trace(cmd),
+        Command::Verify(args) => trace_cmd::verify(args),
+        Command::Replay(args) => trace_cmd::replay(args),
+        Command::Bench { scenes, sizes, frames, json, engine } => {
+            bench::run(&scenes, &sizes, frames, json.as_deref(), &engine)
         }
     };
     match result {

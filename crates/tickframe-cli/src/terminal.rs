@@ -91,12 +91,6 @@ impl TerminalOutput {
         io::stdout().is_terminal()
     }
 
-    /// Sets the status line shown under the picture (e.g. tick and timing).
-    pub fn set_status(&mut self, status: &str) {
-        self.status.clear();
-        self.status.push_str(status);
-    }
-
     fn quit_requested() -> io::Result<bool> {
         while event::poll(Duration::ZERO)? {
             if let Event::Key(k) = event::read()?
@@ -155,6 +149,16 @@ impl Output for TerminalOutput {
 
     fn is_realtime(&self) -> bool {
         true
+    }
+
+    /// Sets the status line shown under the picture (e.g. tick and timing).
+    fn set_status(&mut self, status: &str) {
+        self.status.clear();
+        self.status.push_str(status);
+    }
+
+    fn name(&self) -> &str {
+        "terminal"
     }
 }
 

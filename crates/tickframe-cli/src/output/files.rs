@@ -95,6 +95,10 @@ impl Output for PngDirOutput {
     fn is_realtime(&self) -> bool {
         false
     }
+
+    fn name(&self) -> &str {
+        "png-dir"
+    }
 }
 
 /// Raw RGBA8 frames, back to back, to stdout. A closed pipe stops the run cleanly.
@@ -136,26 +140,8 @@ impl Output for RawOutput {
     fn is_realtime(&self) -> bool {
         false
     }
-}
 
-/// Renders and drops every frame (for measuring).
-#[derive(Debug, Default)]
-pub struct NullOutput;
-
-impl Output for NullOutput {
-    fn begin(&mut self, _info: &RunInfo) -> anyhow::Result<()> {
-        Ok(())
-    }
-
-    fn present(&mut self, _tick: Tick, _frame: FrameRef<'_>) -> anyhow::Result<bool> {
-        Ok(true)
-    }
-
-    fn finish(&mut self, _frames: u64) -> anyhow::Result<()> {
-        Ok(())
-    }
-
-    fn is_realtime(&self) -> bool {
-        false
+    fn name(&self) -> &str {
+        "raw"
     }
 }

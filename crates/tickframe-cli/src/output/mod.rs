@@ -1,52 +1,74 @@
-//! Where played frames go. The engine issue replaces this minimal trait with the full output
-//! API (presenter threads, reported present times); the outputs keep their behaviour.
+//! Where played frames go: the engine's [`Output`] trait (re-exported here, with [`RunInfo`] and
+//! [`NullOutput`]) and the file outputs: numbered PNGs and raw RGBA to stdout. The terminal
+//! preview is in [`crate::terminal`].
 
 mod files;
 
 use std::path::PathBuf;
 
-use tickframe_core::{FrameRate, FrameRef, Size, Tick};
+pub use files::{PngDirOutput, RawOutput, encode_png, write_atomically};
+pub use tickframe_engine::{NullOutput, Output, RunInfo};
 
-pub use files::{NullOutput, PngDirOutput, RawOutput, encode_png, write_atomically};
-
-/// Facts about a run, given to an output before its first frame.
-#[derive(Clone, Debug)]
-pub struct RunInfo {
-    /// Frame size.
-    pub size: Size,
-    /// Frame rate.
-    pub rate: FrameRate,
-    /// The run's seed.
-    pub seed: u64,
-    /// The scene file's path, or `<demo>`.
-    pub scene: String,
-    /// Frames that will be played, when known.
-    pub frames: Option<u64>,
+/// Wraps an output with a progress bar advanced after every present (for long file runs).
+pub struct WithProgress {
+    inner: Box<dyn Output>,
+    bar: indicatif::ProgressBar,
 }
 
-/// A frame sink: `begin`, then `present` per frame, then `finish`.
-pub trait Output {
-    /// Prepares the output (opens files, sets up the terminal).
-    ///
-    /// # Errors
-    /// When the output cannot be used (e.g. stdout is a terminal for raw frames).
-    fn begin(&mut self, info: &RunInfo) -> anyhow::Result<()>;
+impl std::fmt::Debug for WithProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WithProgress")
+    }
+}
 
-    /// Presents the frame for `tick`. `Ok(false)` means stop cleanly (the user quit, the pipe
-    /// closed).
-    ///
-    /// # Errors
-    /// A write that failed.
-    fn present(&mut self, tick: Tick, frame: FrameRef<'_>) -> anyhow::Result<bool>;
+impl WithProgress {
+    /// Shows a bar of `total` frames on stderr (hidden when `total` is under 120).
+    pub fn new(inner: Box<dyn Output>, total: u64) -> WithProgress {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} frames, {per_sec}, eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        if total < 120 {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        WithProgress { inner, bar }
+    }
+}
 
-    /// Completes the output after the last frame (only then does it look complete).
-    ///
-    /// # Errors
-    /// A write that failed.
-    fn finish(&mut self, frames: u64) -> anyhow::Result<()>;
+impl Output for WithProgress {
+    fn begin(&mut self, info: &RunInfo) -> anyhow::Result<()> {
+        self.inner.begin(info)
+    }
 
-    /// Whether frames are shown at their real pace (a display) or written as fast as possible.
-    fn is_realtime(&self) -> bool;
+    fn present(
+        &mut self,
+        tick: tickframe_core::Tick,
+        frame: tickframe_core::FrameRef<'_>,
+    ) -> anyhow::Result<bool> {
+        let ok = self.inner.present(tick, frame)?;
+        self.bar.inc(1);
+        Ok(ok)
+    }
+
+    fn finish(&mut self, frames: u64) -> anyhow::Result<()> {
+        self.bar.finish_and_clear();
+        self.inner.finish(frames)
+    }
+
+    fn is_realtime(&self) -> bool {
+        self.inner.is_realtime()
+    }
+
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+}
+
+impl Drop for WithProgress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// An output chosen by `--out`.

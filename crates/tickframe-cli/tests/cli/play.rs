@@ -154,3 +154,119 @@ fn bench_measures_and_compares() {
     let rows: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn play_rejects_bad_engine_options_with_exit_2() {
+    for (args, needle) in [
+        (&["play", "--out", "null", "--workers", "0"][..], "--workers must be at least 1"),
+        (&["play", "examples/totem.toml", "--out", "null", "--cache-mb", "0.01"], "less than one frame"),
+        (&["play", "--out", "null", "--cache-mb=-3"], "--cache-mb must be a positive number"),
+        (&["play", "--out", "null", "--fps", "100000"], "invalid frame rate"),
+        (&["play", "--out", "null", "--fps", "nan"], "invalid frame rate"),
+        (&["play", "--out", "null", "--miss", "sometimes"], "sometimes"),
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let msg = stderr(&o);
+        assert!(msg.contains(needle), "{args:?}: {msg}");
+        assert!(!msg.contains("panicked"), "{args:?} panicked");
+    }
+}
+
+#[test]
+fn play_writes_a_report_and_frame_log() {
+    let dir = scratch("report");
+    let report = dir.join("r.json");
+    let log = dir.join("frames.jsonl");
+    let o = run(&[
+        "play",
+        "examples/oled.toml",
+        "--out",
+        "null",
+        "--seconds",
+        "0.5",
+        "--workers",
+        "2",
+        "--miss",
+        "inline",
+        "--report",
+        report.to_str().unwrap(),
+        "--log-frames",
+        log.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let msg = stderr(&o);
+    assert!(msg.contains("null:") && msg.contains("interval p50"), "{msg}");
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["workers"], 2);
+    assert_eq!(r["paced"], true);
+    assert_eq!(r["miss_policy"], "render-inline");
+    let out = &r["outputs"][0];
+    for key in
+        ["interval_ms", "lateness_ms", "render_ms", "presenter_work_ms", "cache_hit_rate", "gaps_over_25ms"]
+    {
+        assert!(!out[key].is_null(), "report lacks outputs[0].{key}: {out}");
+    }
+    let presented = out["presented"].as_u64().unwrap();
+    // Every tick is presented or dropped (a repeat is presented and counted as dropped).
+    let (repeated, dropped) = (out["repeated"].as_u64().unwrap(), out["dropped"].as_u64().unwrap());
+    assert_eq!(presented - repeated + dropped, 30);
+    assert!(r["worker_utilisation"].as_f64().is_some());
+    assert!(r["rss_end_kib"].as_u64().unwrap_or(1) > 0);
+    let lines = std::fs::read_to_string(&log).unwrap();
+    let logged = r["log"]["written"].as_u64().unwrap() + r["log"]["dropped"].as_u64().unwrap();
+    assert_eq!(logged, presented);
+    assert_eq!(lines.lines().count() as u64, r["log"]["written"].as_u64().unwrap());
+    let first: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    assert_eq!(first["backend"], "cpu");
+    assert_eq!(first["output"], "null");
+}
+
+#[test]
+fn play_unpaced_null_presents_every_frame_in_order() {
+    let dir = scratch("unpaced");
+    let report = dir.join("r.json");
+    let o = run(&[
+        "play",
+        "examples/totem.toml",
+        "--out",
+        "null",
+        "--unpaced",
+        "--seconds",
+        "2",
+        "--workers",
+        "3",
+        "--cache-mb",
+        "1",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["paced"], false);
+    assert_eq!(r["outputs"][0]["presented"], 120);
+    assert_eq!(r["outputs"][0]["dropped"], 0);
+    assert!(r["cache"]["peak_bytes"].as_u64().unwrap() <= 1 << 20);
+}
+
+#[test]
+fn raw_frames_are_identical_with_1_and_4_workers() {
+    let args = |w: &'static str| {
+        run(&[
+            "play",
+            "examples/totem.toml",
+            "--out",
+            "raw",
+            "--seconds",
+            "0.5",
+            "--size",
+            "32x8",
+            "--workers",
+            w,
+        ])
+    };
+    let (a, b) = (args("1"), args("4"));
+    assert!(a.status.success() && b.status.success(), "{}{}", stderr(&a), stderr(&b));
+    assert_eq!(a.stdout.len(), 30 * 32 * 8 * 4);
+    assert!(a.stdout == b.stdout, "raw bytes differ between 1 and 4 workers");
+}

@@ -1,1 +1,352 @@
 //! End-to-end tests: traces (trace, verify, replay, diff, prune, merge).
+
+use std::fs;
+use std::io::BufReader;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{decode_png, run, scratch, stderr};
+
+fn index(dir: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(dir.join("index.json")).unwrap()).unwrap()
+}
+
+fn trace(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["trace", "examples/oled.toml", "-o", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn hash(bytes: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+fn assert_no_panic(o: &std::process::Output) {
+    assert!(!stderr(o).contains("panicked"), "panicked: {}", stderr(o));
+}
+
+#[test]
+fn trace_writes_a_complete_trace_that_independent_readers_agree_with() {
+    let root = scratch("trace-readers");
+    let (one, many) = (root.join("one"), root.join("many"));
+    let o = trace(&one, &["--seconds", "1", "--workers", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = trace(&many, &["--seconds", "1", "--workers", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (a, b) = (index(&one), index(&many));
+    assert_eq!(a["digest"], b["digest"], "the worker count changed the digest");
+    assert_eq!(a["frames"].as_array().unwrap().len(), 60);
+    assert_eq!(a["rate"], serde_json::json!({ "num": 60, "den": 1 }));
+    assert_eq!(a["frame_count"], 60);
+    for name in ["trace.gif", "trace.apng", "frames.tfs", "scene.toml"] {
+        assert_eq!(fs::read(one.join(name)).unwrap(), fs::read(many.join(name)).unwrap(), "{name} differs");
+    }
+    let frames = a["frames"].as_array().unwrap();
+    assert!(frames.iter().all(|f| f["entry"] == 0), "the first second is playlist entry 0");
+
+    // GIF, decoded with the gif crate: every frame's hash and delay match the index.
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(gif::ColorOutput::RGBA);
+    let mut dec = opts.read_info(BufReader::new(fs::File::open(one.join("trace.gif")).unwrap())).unwrap();
+    let mut gif_frames = Vec::new();
+    while let Some(f) = dec.read_next_frame().unwrap() {
+        assert_eq!((f.width, f.height), (128, 64));
+        gif_frames.push((f.delay, hash(&f.buffer)));
+    }
+    let total_cs: u32 = gif_frames.iter().map(|f| u32::from(f.0)).sum();
+    assert!((i64::from(total_cs) * 10 - 1000).abs() <= 10, "GIF lasts {total_cs} cs");
+    for f in frames {
+        let g = f["gif_frame"].as_u64().unwrap() as usize;
+        assert_eq!(Value::from(gif_frames[g].1.clone()), f["gif_hash"], "tick {}", f["tick"]);
+        if f["gif_merged"] != true {
+            assert_eq!(u64::from(gif_frames[g].0), f["gif_delay_cs"].as_u64().unwrap());
+        }
+    }
+    assert_eq!(gif_frames.len() as u64, a["files"]["gif"]["frames"].as_u64().unwrap());
+
+    // APNG, decoded with the png crate: lossless frames with exact delays.
+    let mut r = png::Decoder::new(BufReader::new(fs::File::open(one.join("trace.apng")).unwrap()))
+        .read_info()
+        .unwrap();
+    assert_eq!(r.info().animation_control.unwrap().num_frames, 60);
+    let mut buf = vec![0; r.output_buffer_size().unwrap()];
+    for f in frames {
+        r.next_frame(&mut buf).unwrap();
+        let fc = r.info().frame_control.unwrap();
+        assert_eq!((fc.delay_num, fc.delay_den), (1, 60));
+        assert_eq!(Value::from(hash(&buf)), f["hash"]);
+    }
+
+    // verify passes.
+    let o = run(&["verify", one.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("ok: 60 frames"), "{}", stderr(&o));
+}
+
+#[test]
+fn sixty_fps_gif_delays_follow_2_2_1() {
+    let dir = scratch("trace-221");
+    // A scene that changes every tick, so no GIF frame is merged.
+    let scene = dir.join("noise.toml");
+    fs::write(&scene, "seed = 3\nscene = \"random-pixels\"\n[display]\nwidth = 16\nheight = 8\nfps = 60\n")
+        .unwrap();
+    let out = dir.join("t");
+    let o = run(&[
+        "trace",
+        scene.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--seconds",
+        "0.5",
+        "--format",
+        "gif",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let delays: Vec<u64> = index(&out)["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["gif_delay_cs"].as_u64().unwrap())
+        .collect();
+    assert_eq!(&delays[..6], &[2, 2, 1, 2, 2, 1]);
+    let o = run(&["verify", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn trace_refuses_a_non_empty_folder_unless_forced() {
+    let dir = scratch("trace-force");
+    fs::write(dir.join("other.txt"), "x").unwrap();
+    let o = trace(&dir, &["--seconds", "0.1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert!(!dir.join("index.json").exists());
+    let o = trace(&dir, &["--seconds", "0.1", "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("index.json").exists() && dir.join("other.txt").exists());
+}
+
+#[test]
+fn corrupted_traces_are_named_and_never_panic() {
+    let root = scratch("trace-corrupt");
+    let good = root.join("good");
+    let o = trace(&good, &["--seconds", "0.5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let copy = |name: &str| {
+        let d = root.join(name);
+        fs::create_dir_all(&d).unwrap();
+        for e in fs::read_dir(&good).unwrap() {
+            let e = e.unwrap();
+            fs::copy(e.path(), d.join(e.file_name())).unwrap();
+        }
+        d
+    };
+    // Truncated index: unreadable input.
+    let d = copy("index-truncated");
+    let text = fs::read(d.join("index.json")).unwrap();
+    fs::write(d.join("index.json"), &text[..text.len() / 2]).unwrap();
+    let o = run(&["verify", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("index.json"), "{}", stderr(&o));
+    assert_no_panic(&o);
+    // Edited index: a mismatch naming the tick, and a diff picture.
+    let d = copy("index-edited");
+    let mut v = index(&d);
+    v["frames"][7]["hash"] = Value::from("0".repeat(32));
+    fs::write(d.join("index.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    let o = run(&["verify", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("index.json` at tick 7"), "{}", stderr(&o));
+    let pic = decode_png(&d.join("verify-tick-7.png"));
+    assert_eq!((pic.width(), pic.height()), (3 * 128, 64));
+    // Truncated or edited GIF, APNG, frame store: exit 1 naming the file.
+    for (name, file) in [("gif", "trace.gif"), ("apng", "trace.apng"), ("tfs", "frames.tfs")] {
+        for how in ["truncated", "edited"] {
+            let d = copy(&format!("{name}-{how}"));
+            let mut bytes = fs::read(d.join(file)).unwrap();
+            if how == "truncated" {
+                bytes.truncate(bytes.len() * 2 / 3);
+            } else {
+                let at = bytes.len() / 2;
+                for b in &mut bytes[at..at + 16] {
+                    *b ^= 0x5a;
+                }
+            }
+            fs::write(d.join(file), &bytes).unwrap();
+            let o = run(&["verify", d.to_str().unwrap()]);
+            assert_no_panic(&o);
+            assert!(matches!(o.status.code(), Some(1 | 2)), "{file} {how}: {}", stderr(&o));
+            assert!(stderr(&o).contains(file), "{file} {how} not named: {}", stderr(&o));
+        }
+    }
+    // A missing scene asset: exit 2 with a clear message.
+    let d = root.join("asset");
+    let o = run(&["trace", "examples/totem.toml", "-o", d.to_str().unwrap(), "--ticks", "0..3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["verify", d.to_str().unwrap(), "--assets", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--assets"), "{}", stderr(&o));
+}
+
+#[test]
+fn diff_names_the_first_differing_tick_and_replay_plays_the_store() {
+    let root = scratch("trace-diff");
+    let (a, b, c) = (root.join("a"), root.join("b"), root.join("c"));
+    let scene = root.join("noise.toml");
+    fs::write(&scene, "scene = \"random-pixels\"\n[display]\nwidth = 32\nheight = 16\nfps = 60\n").unwrap();
+    for (d, extra) in [(&a, &["--seed", "1"][..]), (&b, &["--seed", "1"]), (&c, &["--seed", "2"])] {
+        let o = run(&[
+            "trace",
+            scene.to_str().unwrap(),
+            "-o",
+            d.to_str().unwrap(),
+            "--ticks",
+            "0..20",
+            "--format",
+            "tfs",
+            extra[0],
+            extra[1],
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = run(&["trace", "diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["trace", "diff", a.to_str().unwrap(), c.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("first difference at tick 0"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    let frames = root.join("frames");
+    let o = run(&["replay", a.to_str().unwrap(), "--out", &format!("png-dir:{}", frames.display())]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let idx = index(&a);
+    for t in [0usize, 19] {
+        let f = decode_png(&frames.join(format!("frame-{t:06}.png")));
+        assert_eq!(Value::from(hash(f.as_bytes())), idx["frames"][t]["hash"]);
+    }
+}
+
+#[test]
+fn fseq_export_reads_back() {
+    let dir = scratch("trace-fseq").join("t");
+    let o = trace(&dir, &["--seconds", "1", "--fps", "40", "--format", "fseq,tfs"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let b = fs::read(dir.join("trace.fseq")).unwrap();
+    assert_eq!(&b[..4], b"PSEQ");
+    assert_eq!((b[7], b[6]), (2, 0), "version 2.0");
+    let u16_at = |a: usize| usize::from(u16::from_le_bytes([b[a], b[a + 1]]));
+    let u32_at = |a: usize| u32::from_le_bytes(b[a..a + 4].try_into().unwrap()) as usize;
+    let (data_at, channels, frames, step) = (u16_at(4), u32_at(10), u32_at(14), b[18]);
+    assert_eq!((channels, frames, step), (128 * 64 * 3, 40, 25));
+    assert_eq!(b[20] & 0x0f, 1, "zstd");
+    let blocks = usize::from(b[21]);
+    assert!(blocks >= 1 && b[22] == 0);
+    let mut data = Vec::new();
+    let mut at = data_at;
+    for k in 0..blocks {
+        let len = u32_at(32 + 8 * k + 4);
+        data.extend(zstd::bulk::decompress(&b[at..at + len], 1 << 26).unwrap());
+        at += len;
+    }
+    assert_eq!(at, b.len());
+    assert_eq!(data.len(), channels * frames);
+    // At 40 fps (25 ms) FSEQ frame k is tick k: compare with the replayed store.
+    let pngs = dir.parent().unwrap().join("pngs");
+    let o = run(&["replay", dir.to_str().unwrap(), "--out", &format!("png-dir:{}", pngs.display())]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for k in [0usize, 39] {
+        let f = decode_png(&pngs.join(format!("frame-{k:06}.png")));
+        let rgb: Vec<u8> = f.as_bytes().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        assert_eq!(&data[k * channels..(k + 1) * channels], &rgb[..], "frame {k}");
+    }
+    let o = run(&["verify", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn shards_merge_into_the_digest_of_a_single_export() {
+    let root = scratch("trace-merge");
+    let whole = root.join("whole");
+    let o = run(&["trace", "examples/totem.toml", "-o", whole.to_str().unwrap(), "--ticks", "0..50"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut shards = Vec::new();
+    for r in ["20..50", "0..20"] {
+        let d = root.join(r.replace("..", "-"));
+        let o = run(&["trace", "examples/totem.toml", "-o", d.to_str().unwrap(), "--ticks", r]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        shards.push(d);
+    }
+    let merged = root.join("merged");
+    let o = run(&[
+        "trace",
+        "merge",
+        shards[0].to_str().unwrap(),
+        shards[1].to_str().unwrap(),
+        "-o",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(index(&merged)["digest"], index(&whole)["digest"]);
+    for name in ["trace.gif", "trace.apng", "frames.tfs"] {
+        assert_eq!(fs::read(merged.join(name)).unwrap(), fs::read(whole.join(name)).unwrap(), "{name}");
+    }
+    let o = run(&["verify", merged.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A gap is refused.
+    let o = run(&[
+        "trace",
+        "merge",
+        shards[0].to_str().unwrap(),
+        whole.to_str().unwrap(),
+        "-o",
+        root.join("bad").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn prune_applies_the_policy_inside_root_only() {
+    let root = scratch("trace-prune");
+    for name in ["old", "mid", "new"] {
+        let o = trace(&root.join(name), &["--ticks", "0..2", "--format", "tfs"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    fs::create_dir_all(root.join("partial")).unwrap();
+    fs::write(root.join("partial/frames.tfs"), "x").unwrap();
+    fs::create_dir_all(root.join("notes")).unwrap();
+    let o = run(&["trace", "prune", root.to_str().unwrap(), "--keep", "1", "--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(root.join("old/index.json").exists());
+    let o = run(&["trace", "prune", root.to_str().unwrap(), "--keep", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!root.join("old").exists() && !root.join("mid").exists());
+    assert!(
+        root.join("new/index.json").exists()
+            && root.join("partial/frames.tfs").exists()
+            && root.join("notes").exists()
+    );
+    let o = run(&["trace", "prune", root.join("missing").to_str().unwrap(), "--keep", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_export_leaves_no_index() {
+    let dir = scratch("trace-interrupt").join("t");
+    let mut child = crate::common::bin()
+        .args(["trace", "examples/totem.toml", "--seconds", "600", "-o", dir.to_str().unwrap()])
+        .current_dir(crate::common::repo())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert!(!dir.join("index.json").exists(), "an interrupted export left an index");
+}

@@ -1,6 +1,27 @@
-//! The audio spectrum visualizer.
+//! The audio visualizer: the `visualizer` scene and what it is made of.
+//!
+//! - [`decode`]: an audio file (WAV, FLAC, MP3, Ogg Vorbis, through symphonia) to mono samples,
+//!   once, while building;
+//! - [`fft`]: a deterministic real FFT (radix-2, twiddles from `libm`);
+//! - [`analysis`]: Hann window, log-spaced bands, gain, attack/decay smoothing and peak markers,
+//!   precomputed per ~10 ms hop into a table;
+//! - [`visualizer`]: the scene, which looks up the row under each tick and draws it;
+//! - [`wav`]: a 16-bit WAV writer and the synthesised demo clip, for tests and examples.
+//!
+//! See `docs/visualizer.md` for the parameters, timing and determinism.
+
+pub mod analysis;
+pub mod decode;
+pub mod fft;
+pub mod visualizer;
+pub mod wav;
+
+pub use analysis::{AnalysisSettings, Gain, Spectrogram};
+pub use decode::{Clip, DecodeError, decode_file};
+pub use fft::{FftScratch, RealFft};
+pub use visualizer::{ColorBy, Layout, Look, Mode, Style, Visualizer};
 
 use crate::registry::SceneInfo;
 
 /// The audio built-in scenes.
-pub const SCENES: &[SceneInfo] = &[];
+pub const SCENES: &[SceneInfo] = &[visualizer::INFO];

@@ -7,7 +7,8 @@ use tickframe_core::{BlendMode, FrameRate, MAX_DIMENSION, Scene, Size, Timebase}
 
 use super::toml_tree::{self, Item, Node, Table, format_float};
 use crate::compose::{Direction, Easing, Layer, Layers, Playlist, PlaylistEntry, Transition, TransitionKind};
-use crate::params::{Location, Params, Spanned, Value, did_you_mean};
+use crate::params::{BuildError, Location, Params, Spanned, Value, did_you_mean};
+use crate::photo::ClockStart;
 use crate::registry::{BuildContext, build_scene};
 
 /// Settings given on the command line that replace the scene file's own. Applied before the
@@ -35,6 +36,9 @@ pub struct SceneFile {
     pub seed: u64,
     /// The root scene.
     pub root: Arc<dyn Scene>,
+    /// The root scene again when it is a playlist (`None` otherwise), so callers can ask which
+    /// entry is active at a tick ([`Playlist::position`]); traces record it per frame.
+    pub root_playlist: Option<Arc<Playlist>>,
     /// Warnings found while loading (`file:line:col: message` or `file: message`).
     pub warnings: Vec<String>,
     /// The scene file's text, exactly as read (for traces: hash it to identify the scene).
@@ -85,13 +89,47 @@ pub enum SceneFileError {
 /// [`SceneFileError::Io`] when it cannot be read, [`SceneFileError::Invalid`] (with line and
 /// column) when it is not a valid scene file or a scene cannot be built.
 pub fn load_scene_file(path: &Path, overrides: &Overrides) -> Result<SceneFile, SceneFileError> {
+    load(path, overrides, None)
+}
+
+impl SceneFile {
+    /// [`load_scene_file`], with every `clock` scene's `start` replaced by `clock_start` (for
+    /// `tickframe play --clock now`, which reads the wall clock once, at launch; rendering never
+    /// does). `None` is exactly [`load_scene_file`].
+    ///
+    /// # Errors
+    /// As [`load_scene_file`].
+    pub fn load_with_clock(
+        path: &Path,
+        overrides: &Overrides,
+        clock_start: Option<ClockStart>,
+    ) -> Result<SceneFile, SceneFileError> {
+        load(path, overrides, clock_start)
+    }
+
+    /// [`parse_scene_str`] with a clock start override (see [`SceneFile::load_with_clock`]).
+    ///
+    /// # Errors
+    /// As [`parse_scene_str`].
+    pub fn parse_with_clock(
+        source: &str,
+        name: &str,
+        base_dir: &Path,
+        overrides: &Overrides,
+        clock_start: Option<ClockStart>,
+    ) -> Result<SceneFile, SceneFileError> {
+        parse(source, name, base_dir, overrides, clock_start)
+    }
+}
+
+fn load(path: &Path, overrides: &Overrides, clock: Option<ClockStart>) -> Result<SceneFile, SceneFileError> {
     let source = std::fs::read_to_string(path)
         .map_err(|source| SceneFileError::Io { path: path.to_path_buf(), source })?;
     let base_dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut file = parse_scene_str(&source, &path.display().to_string(), &base_dir, overrides)?;
+    let mut file = parse(&source, &path.display().to_string(), &base_dir, overrides, clock)?;
     file.path = Some(path.to_path_buf());
     Ok(file)
 }
@@ -106,6 +144,16 @@ pub fn parse_scene_str(
     name: &str,
     base_dir: &Path,
     overrides: &Overrides,
+) -> Result<SceneFile, SceneFileError> {
+    parse(source, name, base_dir, overrides, None)
+}
+
+fn parse(
+    source: &str,
+    name: &str,
+    base_dir: &Path,
+    overrides: &Overrides,
+    clock: Option<ClockStart>,
 ) -> Result<SceneFile, SceneFileError> {
     let invalid = |(at, message): (Location, String)| SceneFileError::Invalid {
         file: name.to_string(),
@@ -123,13 +171,28 @@ pub fn parse_scene_str(
     let seed = overrides.seed.unwrap_or(header.seed);
     let mut cx = BuildContext::new(base_dir, size, rate);
     let mut warnings = Vec::new();
-    let root = build(desc, &mut cx, &mut warnings).map_err(invalid)?;
+    let (root, root_playlist) = match desc {
+        Desc::Playlist { entries, looping, at } => {
+            let p = build_playlist(entries, looping, at, &mut cx, &mut warnings, clock).map_err(invalid)?;
+            (Arc::clone(&p) as Arc<dyn Scene>, Some(p))
+        }
+        other => (build(other, &mut cx, &mut warnings, clock).map_err(invalid)?, None),
+    };
     let mut all: Vec<String> = warnings
         .into_iter()
         .map(|(at, w)| format!("{name}:{}:{}: warning: {w}", at.line, at.column))
         .collect();
     all.extend(cx.warnings.iter().map(|w| format!("{name}: warning: {w}")));
-    Ok(SceneFile { path: None, size, rate, seed, root, warnings: all, source: source.to_string() })
+    Ok(SceneFile {
+        path: None,
+        size,
+        rate,
+        seed,
+        root,
+        root_playlist,
+        warnings: all,
+        source: source.to_string(),
+    })
 }
 
 /// The built-in demo: procedural and text scenes only (no asset files), 256×64 at 60 fps,
@@ -492,20 +555,105 @@ fn transition(item: &Item, path: &str) -> Res<Transition> {
     let kind_path = join(path, "kind");
     let mut kind = name_of(&k.item, &kind_path, "transition", &TransitionKind::NAMES, default_kind)?;
     let mut known = vec!["kind", "duration", "easing"];
+    let int = |key: &'static str, range: std::ops::RangeInclusive<i64>, what: &str| -> Res<Option<u32>> {
+        match table.get(key) {
+            None => Ok(None),
+            Some(e) => match e.item.node {
+                Node::Int(v) if range.contains(&v) => Ok(Some(v as u32)),
+                _ => expected(
+                    &e.item,
+                    &join(path, key),
+                    &format!("{what}, {}..={}", range.start(), range.end()),
+                ),
+            },
+        }
+    };
+    let choice = |key: &'static str, names: &[&str]| -> Res<Option<usize>> {
+        match table.get(key) {
+            None => Ok(None),
+            Some(e) => name_of(&e.item, &join(path, key), key, names, |s| names.iter().position(|n| *n == s))
+                .map(Some),
+        }
+    };
+    let all_dirs = Direction::ALL.map(Direction::name);
+    let edge_dirs = Direction::EDGES.map(Direction::name);
     match &mut kind {
-        TransitionKind::Wipe(dir) | TransitionKind::Slide(dir) => {
+        TransitionKind::Wipe(dir) => {
             known.push("direction");
-            if let Some(d) = table.get("direction") {
-                let names = Direction::ALL.map(Direction::name);
-                *dir = name_of(&d.item, &join(path, "direction"), "direction", &names, Direction::from_name)?;
+            if let Some(i) = choice("direction", &all_dirs)? {
+                *dir = Direction::ALL[i];
+            }
+        }
+        TransitionKind::Slide(dir) => {
+            known.push("direction");
+            if let Some(i) = choice("direction", &edge_dirs)? {
+                *dir = Direction::EDGES[i];
             }
         }
         TransitionKind::Dissolve { block } => {
             known.push("block");
-            if let Some(b) = table.get("block") {
-                *block = match b.item.node {
-                    Node::Int(v) if (1..=256).contains(&v) => v as u32,
-                    _ => return expected(&b.item, &join(path, "block"), "a block size in pixels, 1..=256"),
+            if let Some(b) = int("block", 1..=256, "a block size in pixels")? {
+                *block = b;
+            }
+        }
+        TransitionKind::Blinds { vertical, count } => {
+            known.extend(["orientation", "count"]);
+            if let Some(i) = choice("orientation", &["horizontal", "vertical"])? {
+                *vertical = i == 1;
+            }
+            if let Some(c) = int("count", 1..=256, "a number of slats")? {
+                *count = c;
+            }
+        }
+        TransitionKind::BlockFlip { tiles, direction } => {
+            known.extend(["tiles", "direction"]);
+            if let Some(t) = int("tiles", 1..=256, "a number of tiles across")? {
+                *tiles = t;
+            }
+            if let Some(i) = choice("direction", &all_dirs)? {
+                *direction = Direction::ALL[i];
+            }
+        }
+        TransitionKind::Ripple { rings } => {
+            known.push("rings");
+            if let Some(r) = int("rings", 1..=16, "a number of rings")? {
+                *rings = r;
+            }
+        }
+        TransitionKind::Warp { angle } => {
+            known.push("angle");
+            if let Some(a) = int("angle", 0..=1440, "a swirl angle in degrees")? {
+                *angle = a;
+            }
+        }
+        TransitionKind::Zoom { out } => {
+            known.push("mode");
+            if let Some(i) = choice("mode", &["in", "out"])? {
+                *out = i == 1;
+            }
+        }
+        TransitionKind::Iris { close } => {
+            known.push("mode");
+            if let Some(i) = choice("mode", &["open", "close"])? {
+                *close = i == 1;
+            }
+        }
+        TransitionKind::Pixelate { block } => {
+            known.push("block");
+            if let Some(b) = int("block", 2..=256, "a largest block size in pixels")? {
+                *block = b;
+            }
+        }
+        TransitionKind::Burn { color } => {
+            known.push("color");
+            if let Some(e) = table.get("color") {
+                let bad = || expected(&e.item, &join(path, "color"), "a colour: \"#rrggbb\"");
+                *color = match &e.item.node {
+                    Node::Str(s) => match tickframe_core::Rgba::parse_hex(s) {
+                        Some(c) => c.with_alpha(255),
+                        None => return bad(),
+                    },
+                    _ => return bad(),
                 };
             }
         }
@@ -521,8 +669,14 @@ fn transition(item: &Item, path: &str) -> Res<Transition> {
     }
     if let Some(e) = table.entries.iter().find(|e| !known.contains(&e.key.as_str())) {
         let only = match e.key.as_str() {
-            "direction" => Some("`wipe` and `slide`"),
-            "block" => Some("`dissolve`"),
+            "direction" => Some("`wipe`, `slide` and `block-flip`"),
+            "block" => Some("`dissolve` and `pixelate`"),
+            "orientation" | "count" => Some("`blinds`"),
+            "tiles" => Some("`block-flip`"),
+            "rings" => Some("`ripple`"),
+            "angle" => Some("`warp`"),
+            "mode" => Some("`zoom` and `iris`"),
+            "color" => Some("`burn`"),
             _ => None,
         };
         if let Some(only) = only {
@@ -541,14 +695,45 @@ fn transition(item: &Item, path: &str) -> Res<Transition> {
     Ok(t)
 }
 
+impl Transition {
+    /// Reads a transition written as a scene parameter (a kind name, or a table such as
+    /// `{ kind = "iris", mode = "close", duration = 0.8 }`), with the same rules and messages as
+    /// a playlist entry's `transition`; `path` names it in messages.
+    ///
+    /// # Errors
+    /// Whatever a playlist entry's `transition` would report.
+    pub(crate) fn from_value(value: &Spanned, path: &str) -> Result<Transition, BuildError> {
+        transition(&item_of(value), path)
+            .map_err(|(at, m)| BuildError::new(Some(at).filter(|_| value.at.is_some()), m))
+    }
+}
+
+/// A parameter value back as a TOML item (locations kept where known).
+fn item_of(v: &Spanned) -> Item {
+    let at = v.at.unwrap_or(Location { line: 1, column: 1 });
+    let node = match &v.value {
+        Value::Bool(b) => Node::Bool(*b),
+        Value::Int(i) => Node::Int(*i),
+        Value::Float(f) => Node::Float(*f),
+        Value::Str(s) => Node::Str(s.clone()),
+        Value::Array(items) => Node::Array(items.iter().map(item_of).collect()),
+        Value::Table(entries) => Node::Table(Table {
+            entries: entries
+                .iter()
+                .map(|(k, v)| toml_tree::Entry {
+                    key: k.clone(),
+                    key_at: v.at.unwrap_or(at),
+                    item: item_of(v),
+                })
+                .collect(),
+            at,
+        }),
+    };
+    Item { node, at }
+}
+
 fn default_kind(name: &str) -> Option<TransitionKind> {
-    Some(match name {
-        "crossfade" => TransitionKind::Crossfade,
-        "wipe" => TransitionKind::Wipe(Direction::Left),
-        "slide" => TransitionKind::Slide(Direction::Left),
-        "dissolve" => TransitionKind::Dissolve { block: 1 },
-        _ => return None,
-    })
+    TransitionKind::from_name(name)
 }
 
 /// A scene parameter's value, with its location.
@@ -574,55 +759,72 @@ fn spanned(item: &Item, path: &str) -> Res<Spanned> {
     Ok(Spanned { value, at: Some(item.at) })
 }
 
-fn build(desc: Desc, cx: &mut BuildContext, warnings: &mut Vec<(Location, String)>) -> Res<Arc<dyn Scene>> {
+fn build(
+    desc: Desc,
+    cx: &mut BuildContext,
+    warnings: &mut Vec<(Location, String)>,
+    clock: Option<ClockStart>,
+) -> Res<Arc<dyn Scene>> {
     match desc {
-        Desc::Scene(params) => {
+        Desc::Scene(mut params) => {
             let at = params.location().unwrap_or(Location { line: 1, column: 1 });
-            build_scene(params, cx).map_err(|e| (e.at.unwrap_or(at), e.message))
+            let built = match clock {
+                Some(start) if params.scene() == "clock" => {
+                    crate::photo::clock::build_with_start(&mut params, cx, Some(start))
+                        .and_then(|scene| params.finish().map(|()| scene))
+                }
+                _ => build_scene(params, cx),
+            };
+            built.map_err(|e| (e.at.unwrap_or(at), e.message))
         }
         Desc::Layers(layers) => {
             let mut built = Vec::with_capacity(layers.len());
             for (node, opacity, blend) in layers {
-                built.push(Layer::new(build(node, cx, warnings)?).with_opacity(opacity).with_blend(blend));
+                built.push(
+                    Layer::new(build(node, cx, warnings, clock)?).with_opacity(opacity).with_blend(blend),
+                );
             }
             Ok(Arc::new(Layers::new(built)))
         }
         Desc::Playlist { entries, looping, at } => {
-            let tb = Timebase::new(cx.rate);
-            let last = entries.len() - 1;
-            let mut built = Vec::with_capacity(entries.len());
-            for (i, e) in entries.into_iter().enumerate() {
-                if let Some((t, t_at)) = e.transition {
-                    let (n, ticks) =
-                        (tb.ticks_for_seconds(t.duration), tb.ticks_for_seconds(e.duration).max(1));
-                    if !looping && i == last {
-                        warnings.push((
-                            t_at,
-                            "the last entry's transition has no effect: the playlist does not loop"
-                                .to_string(),
-                        ));
-                    } else if n >= ticks {
-                        return err(
-                            t_at,
-                            format!(
-                                "`{}.transition`: expected a transition shorter than its entry ({} s = {ticks} ticks), found {} s = {n} ticks",
-                                e.path,
-                                seconds_text(e.duration),
-                                seconds_text(t.duration)
-                            ),
-                        );
-                    }
-                }
-                let scene = build(e.node, cx, warnings)?;
-                built.push(PlaylistEntry {
-                    scene,
-                    duration: e.duration,
-                    transition: e.transition.map(|(t, _)| t),
-                });
-            }
-            Playlist::new(built, cx.rate, looping)
-                .map(|p| Arc::new(p) as Arc<dyn Scene>)
-                .map_err(|e| (at, e.to_string()))
+            build_playlist(entries, looping, at, cx, warnings, clock).map(|p| p as Arc<dyn Scene>)
         }
     }
+}
+
+fn build_playlist(
+    entries: Vec<EntryDesc>,
+    looping: bool,
+    at: Location,
+    cx: &mut BuildContext,
+    warnings: &mut Vec<(Location, String)>,
+    clock: Option<ClockStart>,
+) -> Res<Arc<Playlist>> {
+    let tb = Timebase::new(cx.rate);
+    let last = entries.len() - 1;
+    let mut built = Vec::with_capacity(entries.len());
+    for (i, e) in entries.into_iter().enumerate() {
+        if let Some((t, t_at)) = e.transition {
+            let (n, ticks) = (tb.ticks_for_seconds(t.duration), tb.ticks_for_seconds(e.duration).max(1));
+            if !looping && i == last {
+                warnings.push((
+                    t_at,
+                    "the last entry's transition has no effect: the playlist does not loop".to_string(),
+                ));
+            } else if n >= ticks {
+                return err(
+                    t_at,
+                    format!(
+                        "`{}.transition`: expected a transition shorter than its entry ({} s = {ticks} ticks), found {} s = {n} ticks",
+                        e.path,
+                        seconds_text(e.duration),
+                        seconds_text(t.duration)
+                    ),
+                );
+            }
+        }
+        let scene = build(e.node, cx, warnings, clock)?;
+        built.push(PlaylistEntry { scene, duration: e.duration, transition: e.transition.map(|(t, _)| t) });
+    }
+    Playlist::new(built, cx.rate, looping).map(Arc::new).map_err(|e| (at, e.to_string()))
 }

@@ -1,0 +1,213 @@
+//! The frame cache: finished frames keyed by `(SceneKey, Tick)`, bounded in bytes.
+
+use std::sync::Arc;
+
+use tickframe_core::{Frame, Tick};
+
+use crate::SceneKey;
+
+/// A finished frame in the cache.
+#[derive(Clone, Debug)]
+pub struct CachedFrame {
+    /// The pixels (shared read-only with presenters).
+    pub frame: Arc<Frame>,
+    /// How long the render took, in nanoseconds (wall time on the worker).
+    pub render_ns: u64,
+    /// The render panicked twice and `frame` is the error frame.
+    pub faulted: bool,
+}
+
+#[derive(Debug)]
+struct Entry {
+    key: SceneKey,
+    tick: Tick,
+    bytes: usize,
+    value: CachedFrame,
+}
+
+/// Cache statistics.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct CacheStats {
+    /// Lookups that found their frame.
+    pub hits: u64,
+    /// Lookups that did not.
+    pub misses: u64,
+    /// Frames evicted to make room (stale ones behind the presenter included).
+    pub evictions: u64,
+    /// Frames refused because they were further ahead than everything held and did not fit.
+    pub rejected: u64,
+    /// Bytes held now.
+    pub bytes: usize,
+    /// The most bytes ever held (never above `budget_bytes`).
+    pub peak_bytes: usize,
+    /// The byte budget.
+    pub budget_bytes: usize,
+    /// Frames held now.
+    pub frames: usize,
+    /// Frames held now at or ahead of the presenter's tick (as of the last stats call).
+    pub frames_ahead: usize,
+}
+
+/// Finished frames keyed by `(SceneKey, Tick)` and bounded in bytes.
+///
+/// # Eviction
+/// When an insert does not fit the budget, entries are evicted in this order until it does:
+/// 1. entries of another scene key (stale by definition), then entries behind the presenter
+///    (`tick < low`), oldest first;
+/// 2. the entry furthest ahead, if it is further ahead than the new frame; otherwise the new
+///    frame itself is refused (it is the least urgent).
+///
+/// Evicted frames whose `Arc` is not shared elsewhere go to a caller-supplied recycling list
+/// (pushed only within its capacity), so steady-state operation allocates nothing: entries live
+/// in a vector sized once for the budget.
+#[derive(Debug)]
+pub struct FrameCache {
+    entries: Vec<Entry>,
+    stats: CacheStats,
+}
+
+/// Pushes `frame` onto `pool` when nobody else holds it and the pool has spare capacity
+/// (so it never grows); otherwise drops it.
+pub fn recycle(pool: &mut Vec<Arc<Frame>>, mut frame: Arc<Frame>) {
+    if Arc::get_mut(&mut frame).is_some() && pool.len() < pool.capacity() {
+        pool.push(frame);
+    }
+}
+
+impl FrameCache {
+    /// A cache holding at most `budget_bytes` of frames, sized for frames of `frame_bytes` bytes
+    /// (entry slots are allocated once: `budget_bytes / frame_bytes + 1`).
+    pub fn new(budget_bytes: usize, frame_bytes: usize) -> FrameCache {
+        let slots = budget_bytes / frame_bytes.max(1) + 1;
+        FrameCache {
+            entries: Vec::with_capacity(slots),
+            stats: CacheStats { budget_bytes, ..CacheStats::default() },
+        }
+    }
+
+    /// How many frames of `frame_bytes` fit the budget.
+    pub fn capacity_frames(&self, frame_bytes: usize) -> usize {
+        self.stats.budget_bytes / frame_bytes.max(1)
+    }
+
+    fn position(&self, key: SceneKey, tick: Tick) -> Option<usize> {
+        self.entries.iter().position(|e| e.key == key && e.tick == tick)
+    }
+
+    /// Looks up a frame, counting a hit or a miss. Never returns a frame of another key.
+    pub fn get(&mut self, key: SceneKey, tick: Tick) -> Option<&CachedFrame> {
+        match self.position(key, tick) {
+            Some(i) => {
+                self.stats.hits += 1;
+                Some(&self.entries[i].value)
+            }
+            None => {
+                self.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Whether the frame is held (no statistics counted).
+    pub fn contains(&self, key: SceneKey, tick: Tick) -> bool {
+        self.position(key, tick).is_some()
+    }
+
+    /// Looks up without counting (for presenters that already counted a miss).
+    pub fn peek(&self, key: SceneKey, tick: Tick) -> Option<&CachedFrame> {
+        self.position(key, tick).map(|i| &self.entries[i].value)
+    }
+
+    fn remove(&mut self, i: usize, pool: &mut Vec<Arc<Frame>>) {
+        let e = self.entries.swap_remove(i);
+        self.stats.bytes -= e.bytes;
+        self.stats.evictions += 1;
+        recycle(pool, e.value.frame);
+    }
+
+    /// Evicts every entry of another key than `key` or behind `low`; returns how many.
+    pub fn evict_behind(&mut self, key: SceneKey, low: Tick, pool: &mut Vec<Arc<Frame>>) -> usize {
+        let mut n = 0;
+        let mut i = 0;
+        while i < self.entries.len() {
+            let e = &self.entries[i];
+            if e.key != key || e.tick < low {
+                self.remove(i, pool);
+                n += 1;
+            } else {
+                i += 1;
+            }
+        }
+        n
+    }
+
+    /// Inserts a frame (replacing one with the same key and tick), evicting as documented on
+    /// [`FrameCache`]; `low` is the lowest tick any presenter still needs. Returns whether the
+    /// frame was kept; a refused frame goes to `pool`.
+    pub fn insert(
+        &mut self,
+        key: SceneKey,
+        tick: Tick,
+        value: CachedFrame,
+        low: Tick,
+        pool: &mut Vec<Arc<Frame>>,
+    ) -> bool {
+        let bytes = value.frame.as_bytes().len();
+        if let Some(i) = self.position(key, tick) {
+            self.remove(i, pool);
+            self.stats.evictions -= 1; // a replacement, not an eviction
+        }
+        while self.stats.bytes + bytes > self.stats.budget_bytes {
+            // 1. another key, or behind the presenter: oldest first.
+            let stale = self
+                .entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.key != key || e.tick < low)
+                .min_by_key(|(_, e)| (e.key == key, e.tick))
+                .map(|(i, _)| i);
+            if let Some(i) = stale {
+                self.remove(i, pool);
+                continue;
+            }
+            // 2. the furthest ahead, if further than the new frame.
+            let far = self.entries.iter().enumerate().max_by_key(|(_, e)| e.tick).map(|(i, e)| (i, e.tick));
+            match far {
+                Some((i, t)) if t > tick => self.remove(i, pool),
+                _ => {
+                    self.stats.rejected += 1;
+                    recycle(pool, value.frame);
+                    return false;
+                }
+            }
+        }
+        if self.entries.len() == self.entries.capacity() {
+            // Only frames smaller than the sizing frame can get here; keep the slot count fixed.
+            self.stats.rejected += 1;
+            recycle(pool, value.frame);
+            return false;
+        }
+        self.entries.push(Entry { key, tick, bytes, value });
+        self.stats.bytes += bytes;
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.stats.bytes);
+        true
+    }
+
+    /// Frames held at or ahead of `low` for `key`.
+    pub fn frames_ahead(&self, key: SceneKey, low: Tick) -> usize {
+        self.entries.iter().filter(|e| e.key == key && e.tick >= low).count()
+    }
+
+    /// The statistics, with `frames_ahead` counted from `low` for `key`.
+    pub fn stats(&self, key: SceneKey, low: Tick) -> CacheStats {
+        CacheStats { frames: self.entries.len(), frames_ahead: self.frames_ahead(key, low), ..self.stats }
+    }
+
+    /// Drops every frame (recycling what it can).
+    pub fn clear(&mut self, pool: &mut Vec<Arc<Frame>>) {
+        while let Some(e) = self.entries.pop() {
+            self.stats.bytes -= e.bytes;
+            recycle(pool, e.value.frame);
+        }
+    }
+}

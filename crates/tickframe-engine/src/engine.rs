@@ -1,0 +1,974 @@
+//! The engine: workers rendering ahead into the cache, presenters showing frames at deadlines.
+//!
+//! # Threads and locks
+//! One mutex guards the scheduling state (cache, frame pool, claim cursor, presenter ticks,
+//! window). It is held only for bookkeeping: a worker locks to claim a tick and take a recycled
+//! frame, unlocks, renders, then locks again to insert the result. A presenter locks to publish
+//! its tick and look up the frame due, and never waits on a worker in paced mode.
+//!
+//! # Scheduling
+//! Workers claim the lowest tick in `[low, low + window)` that is neither cached nor being
+//! rendered (`low` is the lowest tick any presenter still needs), through a cursor, so claims are
+//! O(1) in steady state. Ticks behind `low` are evicted before each claim, so their buffers
+//! return to the pool.
+//!
+//! # Adaptive look-ahead (paced runs)
+//! The window starts at `max(min, 2 × workers)`, with `min = max(workers + 1, a quarter second
+//! of frames)` unless configured, and `max = min(max_lookahead, frames the cache holds)`.
+//! - A miss (the due frame was not ready) doubles it, up to `max`.
+//! - After each second of frames with no miss in which workers found nothing to claim (they
+//!   idled because the window was full), it shrinks by a quarter, down to `min`.
+//!
+//! So the cache holds only as much future as recent load has needed, and always within the
+//! byte budget. Unpaced runs use a fixed window of `2 × workers + 2` (bounded by the cache): the
+//! presenter waits for each frame in order, and a larger window would only hold memory.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tickframe_core::{Frame, RenderContext, Renderer, Rgba, Scene, Tick};
+
+use crate::cache::{CachedFrame, FrameCache, recycle};
+use crate::histogram::Histogram;
+use crate::log::{FrameLog, FrameRecord};
+use crate::output::{Output, RunInfo};
+use crate::report::{FaultRecord, OutputReport, Percentiles, RunReport, WindowStats, resident_kib};
+use crate::{EngineConfig, EngineError, FaultPolicy, MissPolicy, SceneKey};
+
+/// How a run is driven.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Ticks to play, from tick 0. `None`: until stopped (Ctrl-C, an output returning `false`).
+    pub frames: Option<u64>,
+    /// Paced by absolute deadlines `t0 + k · period` (displays, `--out null`), or unpaced: every
+    /// tick presented in order, none dropped, as fast as workers and outputs allow (files).
+    pub paced: bool,
+    /// Set from outside (e.g. a Ctrl-C handler) to stop cleanly: threads are joined, outputs
+    /// are not finished, the report is still returned.
+    pub stop: Option<Arc<AtomicBool>>,
+    /// Per-frame log records go here (never blocking).
+    pub log: Option<FrameLog>,
+    /// The scene's name in reports, logs and run info (e.g. the file path).
+    pub scene_name: String,
+}
+
+/// The render-ahead engine for one scene: see the module documentation of this crate.
+pub struct Engine {
+    scene: Arc<dyn Scene>,
+    key: SceneKey,
+    base: RenderContext,
+    config: EngineConfig,
+    alloc_counter: Option<fn() -> u64>,
+    frame_bytes: usize,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("key", &self.key).field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// Stripes of red and black: the frame shown for a tick whose render panicked twice.
+pub fn fill_error_frame(frame: &mut Frame) {
+    let w = frame.width() as usize;
+    for (i, p) in frame.pixels_mut().iter_mut().enumerate() {
+        let (x, y) = (i % w, i / w);
+        *p = if ((x + y) / 8) % 2 == 0 { Rgba::rgb(255, 0, 0) } else { Rgba::BLACK };
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
+    }
+}
+
+/// Renders with the panic caught; on a panic the renderer is replaced (its scratch state may be
+/// half-updated) and the message returned.
+fn render_caught(
+    renderer: &mut Renderer,
+    scene: &dyn Scene,
+    ctx: &RenderContext,
+    frame: &mut Frame,
+) -> Result<(), String> {
+    match catch_unwind(AssertUnwindSafe(|| renderer.render(scene, ctx, frame))) {
+        Ok(()) => Ok(()),
+        Err(payload) => {
+            *renderer = Renderer::new(renderer.mode());
+            Err(panic_message(&*payload))
+        }
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Sleeps until `deadline`: `thread::sleep` until about 1 ms before (in slices of at most 50 ms
+/// so `stop` is noticed), then spins.
+fn sleep_until(deadline: Instant, stop: &dyn Fn() -> bool) {
+    const SPIN: Duration = Duration::from_millis(1);
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        let left = deadline - now;
+        if left > SPIN {
+            if stop() {
+                return;
+            }
+            thread::sleep((left - SPIN).min(Duration::from_millis(50)));
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Window {
+    stats: WindowStats,
+    since_adjust: u64,
+    idle_mark: u64,
+}
+
+impl Window {
+    fn new(min: u64, max: u64, initial: u64) -> Window {
+        let initial = initial.clamp(min, max);
+        Window {
+            stats: WindowStats { min, max, initial, current: initial, peak: initial, grown: 0, shrunk: 0 },
+            since_adjust: 0,
+            idle_mark: 0,
+        }
+    }
+
+    fn on_miss(&mut self) {
+        let w = &mut self.stats;
+        if w.current < w.max {
+            w.current = (w.current * 2).min(w.max);
+            w.peak = w.peak.max(w.current);
+            w.grown += 1;
+        }
+        self.since_adjust = 0;
+    }
+
+    fn on_hit(&mut self, period_ticks: u64, idle_events: u64) {
+        self.since_adjust += 1;
+        if self.since_adjust >= period_ticks {
+            self.since_adjust = 0;
+            let w = &mut self.stats;
+            if idle_events > self.idle_mark && w.current > w.min {
+                w.current = (w.current - w.current / 4).max(w.min);
+                w.shrunk += 1;
+            }
+            self.idle_mark = idle_events;
+        }
+    }
+}
+
+struct State {
+    cache: FrameCache,
+    pool: Vec<Arc<Frame>>,
+    buffers: usize,
+    cursor: Tick,
+    in_flight: Vec<Tick>,
+    presenter_ticks: Vec<Tick>,
+    low: Tick,
+    end: Tick,
+    window: Window,
+    idle_waiting: usize,
+    idle_events: u64,
+    render_ewma_ns: u64,
+    faults: Vec<FaultRecord>,
+    faults_total: u64,
+}
+
+impl State {
+    fn set_presenter_tick(&mut self, idx: usize, tick: Tick) -> bool {
+        self.presenter_ticks[idx] = tick;
+        let low = self.presenter_ticks.iter().copied().min().unwrap_or(Tick::MAX);
+        let changed = low != self.low;
+        self.low = low;
+        changed
+    }
+
+    /// The lowest tick in the window that is neither cached nor in flight.
+    fn claim(&mut self, key: SceneKey) -> Option<Tick> {
+        let limit = self.low.saturating_add(self.window.stats.current).min(self.end);
+        let mut t = self.cursor.max(self.low);
+        while t < limit {
+            if !self.in_flight.contains(&t) && !self.cache.contains(key, t) {
+                self.cursor = t + 1;
+                self.in_flight.push(t);
+                return Some(t);
+            }
+            t += 1;
+        }
+        self.cursor = t.max(self.cursor);
+        None
+    }
+}
+
+struct Shared<'e> {
+    engine: &'e Engine,
+    state: Mutex<State>,
+    work_cv: Condvar,
+    ready_cv: Condvar,
+    stop: AtomicBool,
+    external: Option<Arc<AtomicBool>>,
+    scene_name: String,
+}
+
+impl Shared<'_> {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.external.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+}
+
+#[derive(Default)]
+struct WorkerStats {
+    busy_ns: u64,
+    renders: u64,
+    render: Histogram,
+}
+
+struct PresenterStats {
+    report: OutputReport,
+    interval: Histogram,
+    lateness: Histogram,
+    render: Histogram,
+    work: Histogram,
+    work_hit: Histogram,
+    work_inline: Histogram,
+    present_call: Histogram,
+    depth_sum: u64,
+    alloc_mark: Option<(u64, u64)>,
+    ticks: u64,
+}
+
+impl PresenterStats {
+    fn new(name: &str) -> PresenterStats {
+        PresenterStats {
+            report: OutputReport {
+                output: name.to_string(),
+                queue_depth_min: u64::MAX,
+                ..OutputReport::default()
+            },
+            interval: Histogram::new(),
+            lateness: Histogram::new(),
+            render: Histogram::new(),
+            work: Histogram::new(),
+            work_hit: Histogram::new(),
+            work_inline: Histogram::new(),
+            present_call: Histogram::new(),
+            depth_sum: 0,
+            alloc_mark: None,
+            ticks: 0,
+        }
+    }
+}
+
+/// What the presenter shows for one tick.
+enum Shown {
+    Cached(Arc<Frame>),
+    Inline,
+    Previous,
+}
+
+impl Engine {
+    /// An engine for `scene` (identified by `key`) at the size, rate and seed of `base`.
+    ///
+    /// # Errors
+    /// [`EngineError::NoWorkers`] when `config.workers` is 0 (and rendering ahead);
+    /// [`EngineError::CacheTooSmall`] when the cache cannot hold one frame.
+    pub fn new(
+        scene: Arc<dyn Scene>,
+        key: SceneKey,
+        base: RenderContext,
+        config: EngineConfig,
+    ) -> Result<Engine, EngineError> {
+        let frame_bytes = base.size.area() * 4;
+        if config.render_ahead && config.workers == 0 {
+            return Err(EngineError::NoWorkers);
+        }
+        if config.render_ahead && config.cache_bytes < frame_bytes {
+            return Err(EngineError::CacheTooSmall { cache_bytes: config.cache_bytes, frame_bytes });
+        }
+        Ok(Engine { scene, key, base, config, alloc_counter: None, frame_bytes })
+    }
+
+    /// Counts heap allocations (e.g. a counting global allocator's total), so reports give
+    /// allocations per presented frame.
+    #[must_use]
+    pub fn with_alloc_counter(mut self, counter: fn() -> u64) -> Engine {
+        self.alloc_counter = Some(counter);
+        self
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Bytes of one frame (RGBA8).
+    pub fn frame_bytes(&self) -> usize {
+        self.frame_bytes
+    }
+
+    /// The base context (tick 0).
+    pub fn base(&self) -> RenderContext {
+        self.base
+    }
+
+    /// Plays the scene to `outputs`, one presenter thread each, with workers rendering ahead;
+    /// returns the report when every presenter is done.
+    ///
+    /// # Errors
+    /// An output failing to begin, present or finish; a thread that could not start. Threads are
+    /// joined in every case.
+    pub fn run(&self, outputs: Vec<Box<dyn Output>>, opts: RunOptions) -> Result<RunReport, EngineError> {
+        let rss_start = resident_kib();
+        let cfg = &self.config;
+        let workers = if cfg.render_ahead { cfg.workers } else { 0 };
+        let presenters = outputs.len().max(1);
+        let cap = (cfg.cache_bytes / self.frame_bytes.max(1)).max(1) as u64;
+        let rate = self.base.timebase.rate();
+        let quarter_second = u64::from(rate.as_f64().ceil() as u32 / 4).max(1);
+        let max = cfg.max_lookahead.max(1).min(cap);
+        let (min, initial) = if opts.paced {
+            let min = if cfg.min_lookahead > 0 {
+                cfg.min_lookahead
+            } else {
+                (workers as u64 + 1).max(quarter_second)
+            }
+            .min(max);
+            (min, (2 * workers as u64).max(min))
+        } else {
+            let w = (2 * workers as u64 + 2).min(max);
+            (w, w)
+        };
+        let buffers_bound = cap as usize + workers + 2 * presenters + 2;
+        let info = RunInfo {
+            size: self.base.size,
+            rate,
+            seed: self.base.seed,
+            scene: opts.scene_name.clone(),
+            frames: opts.frames,
+        };
+        let shared = Shared {
+            engine: self,
+            state: Mutex::new(State {
+                cache: FrameCache::new(if cfg.render_ahead { cfg.cache_bytes } else { 0 }, self.frame_bytes),
+                pool: Vec::with_capacity(buffers_bound),
+                buffers: 0,
+                cursor: 0,
+                in_flight: Vec::with_capacity(workers + presenters),
+                presenter_ticks: vec![0; outputs.len()],
+                low: 0,
+                end: opts.frames.unwrap_or(Tick::MAX),
+                window: Window::new(min, max, initial),
+                idle_waiting: 0,
+                idle_events: 0,
+                render_ewma_ns: 0,
+                faults: Vec::with_capacity(100),
+                faults_total: 0,
+            }),
+            work_cv: Condvar::new(),
+            ready_cv: Condvar::new(),
+            stop: AtomicBool::new(false),
+            external: opts.stop.clone(),
+            scene_name: opts.scene_name.clone(),
+        };
+        let mut outputs = outputs;
+        for o in &mut outputs {
+            if let Err(error) = o.begin(&info) {
+                return Err(EngineError::Begin { output: o.name().to_string(), error });
+            }
+        }
+        let names: Vec<String> = outputs.iter().map(|o| o.name().to_string()).collect();
+        let started = Instant::now();
+        let (worker_results, presenter_results) = thread::scope(|s| {
+            let mut worker_handles = Vec::new();
+            let mut spawn_error = None;
+            for i in 0..workers {
+                let shared = &shared;
+                match thread::Builder::new()
+                    .name(format!("tickframe-worker-{i}"))
+                    .spawn_scoped(s, move || worker_loop(shared))
+                {
+                    Ok(h) => worker_handles.push(h),
+                    Err(e) => spawn_error = Some(e),
+                }
+            }
+            let mut presenter_handles = Vec::new();
+            if spawn_error.is_none() {
+                for (idx, out) in outputs.into_iter().enumerate() {
+                    let shared = &shared;
+                    let log = opts.log.clone();
+                    let frames = opts.frames;
+                    let paced = opts.paced;
+                    match thread::Builder::new()
+                        .name(format!("tickframe-present-{idx}"))
+                        .spawn_scoped(s, move || {
+                            presenter_loop(shared, idx, out, frames, paced, log.as_ref())
+                        }) {
+                        Ok(h) => presenter_handles.push(h),
+                        Err(e) => spawn_error = Some(e),
+                    }
+                }
+            }
+            let presenter_results: Vec<_> = presenter_handles.into_iter().map(|h| h.join()).collect();
+            shared.stop.store(true, Ordering::Relaxed);
+            {
+                let _st = shared.lock();
+                shared.work_cv.notify_all();
+                shared.ready_cv.notify_all();
+            }
+            let worker_results: Vec<_> = worker_handles.into_iter().map(|h| h.join()).collect();
+            match spawn_error {
+                Some(e) => (Err(e), presenter_results),
+                None => (Ok(worker_results), presenter_results),
+            }
+        });
+        let wall = started.elapsed();
+        let worker_results = worker_results?;
+        drop(opts.log);
+
+        let mut report_outputs = Vec::new();
+        let mut first_error = None;
+        let mut ticks = 0;
+        for (i, r) in presenter_results.into_iter().enumerate() {
+            match r {
+                Ok(Ok(ps)) => {
+                    if i == 0 {
+                        ticks = ps.ticks;
+                    }
+                    report_outputs.push(finish_output_report(ps));
+                }
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(payload) => {
+                    first_error.get_or_insert(EngineError::Output {
+                        output: names.get(i).cloned().unwrap_or_default(),
+                        error: anyhow::anyhow!("presenter panicked: {}", panic_message(&*payload)),
+                    });
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        let mut render = Histogram::new();
+        let (mut busy, mut renders) = (0u64, 0u64);
+        for ws in worker_results.into_iter().flatten() {
+            render.merge(&ws.render);
+            busy += ws.busy_ns;
+            renders += ws.renders;
+        }
+        let st = shared.lock();
+        let period_ms = 1e3 / rate.as_f64();
+        let wall_s = wall.as_secs_f64();
+        let mut report = RunReport {
+            scene: opts.scene_name.clone(),
+            size: self.base.size.to_string(),
+            fps: rate.to_string(),
+            seed: self.base.seed,
+            workers,
+            paced: opts.paced,
+            miss_policy: cfg.miss_policy,
+            wall_seconds: wall_s,
+            ticks,
+            outputs: report_outputs,
+            cache: st.cache.stats(self.key, st.low),
+            window: st.window.stats,
+            frame_buffers: st.buffers,
+            worker_render_ms: Percentiles::of(&render),
+            worker_renders: renders,
+            worker_utilisation: if workers > 0 && wall_s > 0.0 {
+                busy as f64 / 1e9 / (workers as f64 * wall_s)
+            } else {
+                0.0
+            },
+            frame_budget_ms: period_ms,
+            too_slow: None,
+            over_budget: None,
+            faults: st.faults.clone(),
+            faults_total: st.faults_total,
+            log: None,
+            rss_start_kib: rss_start,
+            rss_end_kib: resident_kib(),
+        };
+        drop(st);
+        // Render time: the workers' when rendering ahead, the presenter's inline renders otherwise.
+        let (mean_ms, p99_ms) = if workers > 0 {
+            (report.worker_render_ms.mean, report.worker_render_ms.p99)
+        } else {
+            report.outputs.first().map_or((0.0, 0.0), |o| (o.render_ms.mean, o.render_ms.p99))
+        };
+        let lanes = workers.max(1) as f64;
+        if mean_ms > period_ms * lanes {
+            report.too_slow = Some(format!(
+                "scene `{}` renders in {mean_ms:.2} ms per frame (mean), more than the frame budget of {period_ms:.2} ms × {} worker(s): frames will be dropped",
+                opts.scene_name,
+                workers.max(1)
+            ));
+        } else if p99_ms > period_ms {
+            report.over_budget = Some(format!(
+                "scene `{}` render p99 {p99_ms:.2} ms exceeds one frame ({period_ms:.2} ms); render-ahead absorbs it while the workers keep up",
+                opts.scene_name
+            ));
+        }
+        Ok(report)
+    }
+}
+
+fn finish_output_report(ps: PresenterStats) -> OutputReport {
+    let mut r = ps.report;
+    r.interval_ms = Percentiles::of(&ps.interval);
+    r.lateness_ms = Percentiles::of(&ps.lateness);
+    r.render_ms = Percentiles::of(&ps.render);
+    r.presenter_work_ms = Percentiles::of(&ps.work);
+    r.presenter_work_hit_ms = Percentiles::of(&ps.work_hit);
+    r.presenter_work_inline_ms = Percentiles::of(&ps.work_inline);
+    r.present_call_ms = Percentiles::of(&ps.present_call);
+    r.queue_depth_mean = if r.presented > 0 { ps.depth_sum as f64 / r.presented as f64 } else { 0.0 };
+    if r.queue_depth_min == u64::MAX {
+        r.queue_depth_min = 0;
+    }
+    r.cache_hit_rate = if r.hits + r.misses > 0 { r.hits as f64 / (r.hits + r.misses) as f64 } else { 0.0 };
+    r
+}
+
+fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
+    let engine = shared.engine;
+    let key = engine.key;
+    let mut renderer = Renderer::new(engine.config.draw_mode);
+    let mut stats = WorkerStats { render: Histogram::new(), ..WorkerStats::default() };
+    let mut st = shared.lock();
+    loop {
+        if shared.stopped() {
+            break;
+        }
+        let low = st.low;
+        let State { cache, pool, .. } = &mut *st;
+        cache.evict_behind(key, low, pool);
+        let Some(tick) = st.claim(key) else {
+            st.idle_events += 1;
+            st.idle_waiting += 1;
+            st = shared
+                .work_cv
+                .wait_timeout(st, Duration::from_millis(100))
+                .map_or_else(|e| e.into_inner().0, |r| r.0);
+            st.idle_waiting -= 1;
+            continue;
+        };
+        let recycled = st.pool.pop();
+        if recycled.is_none() {
+            st.buffers += 1;
+        }
+        drop(st);
+
+        let mut frame = recycled.unwrap_or_else(|| Arc::new(Frame::new(engine.base.size)));
+        let started = Instant::now();
+        let ctx = engine.base.at_tick(tick);
+        let mut faulted = false;
+        if let Some(buf) = Arc::get_mut(&mut frame) {
+            let mut result = render_caught(&mut renderer, &*engine.scene, &ctx, buf);
+            let mut fault = None;
+            if let Err(first) = result {
+                tracing::error!(scene = %shared.scene_name, tick, message = %first, "render panicked; retrying once");
+                result = render_caught(&mut renderer, &*engine.scene, &ctx, buf);
+                fault = Some((first, result.is_ok()));
+                if let Err(second) = &result {
+                    tracing::error!(scene = %shared.scene_name, tick, message = %second, "render panicked again; showing the fault frame");
+                    buf.resize(engine.base.size);
+                    fill_error_frame(buf);
+                    faulted = true;
+                }
+            }
+            if let Some((message, recovered)) = fault {
+                let mut st = shared.lock();
+                st.faults_total += 1;
+                if st.faults.len() < st.faults.capacity() {
+                    st.faults.push(FaultRecord {
+                        scene: shared.scene_name.clone(),
+                        tick,
+                        message,
+                        recovered,
+                    });
+                }
+            }
+        }
+        let ns = nanos(started.elapsed());
+        stats.busy_ns += ns;
+        stats.renders += 1;
+        stats.render.record(ns);
+
+        st = shared.lock();
+        st.in_flight.retain(|&t| t != tick);
+        st.render_ewma_ns = if st.render_ewma_ns == 0 { ns } else { (st.render_ewma_ns * 7 + ns) / 8 };
+        let low = st.low;
+        let State { cache, pool, .. } = &mut *st;
+        if tick >= low {
+            cache.insert(key, tick, CachedFrame { frame, render_ns: ns, faulted }, low, pool);
+        } else {
+            recycle(pool, frame);
+        }
+        shared.ready_cv.notify_all();
+    }
+    stats
+}
+
+/// A presenter's own inline renderer (for misses and the naive loop).
+struct Inline {
+    renderer: Renderer,
+    frame: Frame,
+}
+
+fn presenter_loop(
+    shared: &Shared<'_>,
+    idx: usize,
+    mut out: Box<dyn Output>,
+    frames: Option<u64>,
+    paced: bool,
+    log: Option<&FrameLog>,
+) -> Result<PresenterStats, EngineError> {
+    let engine = shared.engine;
+    let cfg = &engine.config;
+    let key = engine.key;
+    let tb = engine.base.timebase;
+    let end = frames.unwrap_or(Tick::MAX);
+    let realtime = out.is_realtime();
+    let mut ps = PresenterStats::new(out.name());
+    let mut inline = Inline { renderer: Renderer::new(cfg.draw_mode), frame: Frame::new(engine.base.size) };
+    let mut status = String::with_capacity(160);
+    let period_ticks = u64::from(tb.rate().as_f64().ceil() as u32).max(1);
+    let quarter_period = Duration::from_nanos(u64::try_from(tb.tick_to_nanos(1)).unwrap_or(u64::MAX) / 4);
+    // Steady state for allocation counting starts after the window had time to reach its size.
+    let warm = {
+        let max = shared.lock().window.stats.max;
+        let w = (2 * max).clamp(60, 600);
+        match frames {
+            Some(n) if n < 2 * w => n / 2,
+            _ => w,
+        }
+    };
+    let name = out.name().to_string();
+
+    // Prefill: before the clock starts, let the workers fill the initial window (at most 1 s).
+    if paced && cfg.render_ahead {
+        let mut st = shared.lock();
+        let want = st.window.stats.current.min(end);
+        let until = Instant::now() + Duration::from_secs(1);
+        while !shared.stopped() && st.cache.frames_ahead(key, 0) < want as usize {
+            let now = Instant::now();
+            if now >= until {
+                break;
+            }
+            st = shared.ready_cv.wait_timeout(st, until - now).map_or_else(|e| e.into_inner().0, |r| r.0);
+        }
+    }
+
+    let t0 = Instant::now();
+    let mut last_shown: Option<Instant> = None;
+    // The previous frame shown: a cached frame (`prev`) or the inline buffer (`prev_is_inline`).
+    let mut prev: Option<Arc<Frame>> = None;
+    let mut prev_is_inline = false;
+    let mut have_prev = false;
+    let mut to_release: Option<Arc<Frame>> = None;
+    let mut k: Tick = 0;
+    let mut completed = false;
+    let mut stopped_by_output = false;
+    loop {
+        if k >= end {
+            completed = true;
+            break;
+        }
+        if shared.stopped() {
+            break;
+        }
+        let deadline_ns = u64::try_from(tb.tick_to_nanos(k)).unwrap_or(u64::MAX);
+        let deadline = t0 + Duration::from_nanos(deadline_ns);
+        if paced {
+            sleep_until(deadline, &|| shared.stopped());
+            if shared.stopped() {
+                break;
+            }
+        }
+        let wake = Instant::now();
+        let mut deadline_ns = deadline_ns;
+        if paced {
+            // No catching up: show the tick due now, count the skipped ones as dropped.
+            let due = tb.tick_at_nanos(wake.duration_since(t0).as_nanos());
+            if due > k {
+                let skip = due.min(end) - k;
+                ps.report.skipped += skip;
+                ps.report.dropped += skip;
+                k = due;
+                if k >= end {
+                    completed = true;
+                    break;
+                }
+                deadline_ns = u64::try_from(tb.tick_to_nanos(k)).unwrap_or(u64::MAX);
+            }
+        }
+        let deadline = t0 + Duration::from_nanos(deadline_ns);
+
+        // Look up the due frame (never waiting for a worker when paced).
+        let mut shown;
+        let mut render_ns = 0;
+        let depth;
+        let hit;
+        {
+            let mut st = shared.lock();
+            if let Some(f) = to_release.take() {
+                let State { pool, .. } = &mut *st;
+                recycle(pool, f);
+            }
+            if st.set_presenter_tick(idx, k) && st.idle_waiting > 0 {
+                shared.work_cv.notify_all();
+            }
+            depth = st.cache.frames_ahead(key, k) as u64;
+            let found = if cfg.render_ahead { st.cache.get(key, k).cloned() } else { None };
+            hit = found.is_some();
+            shown = match found {
+                Some(c) if !(c.faulted && cfg.fault_policy == FaultPolicy::PreviousFrame && have_prev) => {
+                    render_ns = c.render_ns;
+                    Shown::Cached(c.frame)
+                }
+                Some(_) => Shown::Previous,
+                None if !cfg.render_ahead => Shown::Inline,
+                None if paced => {
+                    st.window.on_miss();
+                    let left = (deadline + tb_period(tb)).saturating_duration_since(Instant::now());
+                    let est = Duration::from_nanos(st.render_ewma_ns.saturating_mul(3) / 2);
+                    if !have_prev || (cfg.miss_policy == MissPolicy::RenderInline && est < left) {
+                        Shown::Inline
+                    } else {
+                        Shown::Previous
+                    }
+                }
+                None => {
+                    // Unpaced: wait for this tick, in order, making sure it is scheduled.
+                    let mut got = None;
+                    while !shared.stopped() {
+                        if let Some(c) = st.cache.peek(key, k) {
+                            got = Some(c.clone());
+                            break;
+                        }
+                        if !st.in_flight.contains(&k) && st.cursor > k {
+                            st.cursor = k;
+                        }
+                        if st.idle_waiting > 0 {
+                            shared.work_cv.notify_all();
+                        }
+                        st = shared
+                            .ready_cv
+                            .wait_timeout(st, Duration::from_millis(100))
+                            .map_or_else(|e| e.into_inner().0, |r| r.0);
+                    }
+                    match got {
+                        Some(c)
+                            if !(c.faulted
+                                && cfg.fault_policy == FaultPolicy::PreviousFrame
+                                && have_prev) =>
+                        {
+                            render_ns = c.render_ns;
+                            Shown::Cached(c.frame)
+                        }
+                        Some(_) => Shown::Previous,
+                        None => break,
+                    }
+                }
+            };
+            if hit {
+                let idle = st.idle_events;
+                if paced {
+                    st.window.on_hit(period_ticks, idle);
+                }
+            }
+        }
+        if hit {
+            ps.report.hits += 1;
+        } else {
+            ps.report.misses += 1;
+        }
+
+        if let Shown::Inline = shown {
+            let ctx = engine.base.at_tick(k);
+            let started = Instant::now();
+            if let Err(first) = render_caught(&mut inline.renderer, &*engine.scene, &ctx, &mut inline.frame)
+                && render_caught(&mut inline.renderer, &*engine.scene, &ctx, &mut inline.frame).is_err()
+            {
+                let mut st = shared.lock();
+                st.faults_total += 1;
+                if st.faults.len() < st.faults.capacity() {
+                    st.faults.push(FaultRecord {
+                        scene: shared.scene_name.clone(),
+                        tick: k,
+                        message: first,
+                        recovered: false,
+                    });
+                }
+                drop(st);
+                if have_prev && cfg.fault_policy == FaultPolicy::PreviousFrame {
+                    shown = Shown::Previous;
+                } else {
+                    fill_error_frame(&mut inline.frame);
+                }
+            }
+            render_ns = nanos(started.elapsed());
+            ps.report.inline_renders += 1;
+        }
+        if let Shown::Previous = shown {
+            ps.report.repeated += 1;
+            ps.report.dropped += 1;
+        }
+
+        if realtime {
+            use std::fmt::Write as _;
+            status.clear();
+            let _ = write!(
+                status,
+                "tick {k}  {:.1} s  ahead {depth}  dropped {}",
+                tb.tick_to_seconds(k),
+                ps.report.dropped
+            );
+            out.set_status(&status);
+        }
+        let present_start = Instant::now();
+        let work = nanos(present_start.duration_since(wake));
+        let view = match &shown {
+            Shown::Cached(f) => f.view(),
+            Shown::Inline => inline.frame.view(),
+            Shown::Previous => match (&prev, prev_is_inline) {
+                (Some(f), false) => f.view(),
+                _ => inline.frame.view(),
+            },
+        };
+        let keep_going =
+            out.present(k, view).map_err(|error| EngineError::Output { output: name.clone(), error })?;
+        let present_end = Instant::now();
+        let shown_at = out.last_present_time().unwrap_or(present_start);
+
+        // Metrics (no allocation).
+        ps.report.presented += 1;
+        ps.present_call.record(nanos(present_end.duration_since(present_start)));
+        ps.work.record(work);
+        match shown {
+            Shown::Cached(_) => ps.work_hit.record(work),
+            Shown::Inline => ps.work_inline.record(work),
+            Shown::Previous => {}
+        }
+        if !matches!(shown, Shown::Previous) {
+            ps.render.record(render_ns);
+        }
+        let interval = last_shown.map_or(0, |l| nanos(shown_at.saturating_duration_since(l)));
+        if last_shown.is_some() {
+            ps.interval.record(interval);
+            if interval > 25_000_000 {
+                ps.report.gaps_over_25ms += 1;
+            }
+            if interval > 33_000_000 {
+                ps.report.gaps_over_33ms += 1;
+            }
+            if interval > 50_000_000 {
+                ps.report.gaps_over_50ms += 1;
+            }
+        }
+        last_shown = Some(shown_at);
+        let lateness = if paced {
+            nanos(present_start.saturating_duration_since(t0 + Duration::from_nanos(deadline_ns)))
+        } else {
+            0
+        };
+        if paced {
+            ps.lateness.record(lateness);
+            if lateness > nanos(quarter_period) {
+                ps.report.late += 1;
+            }
+        }
+        ps.depth_sum += depth;
+        ps.report.queue_depth_min = ps.report.queue_depth_min.min(depth);
+        ps.report.queue_depth_max = ps.report.queue_depth_max.max(depth);
+        if let Some(log) = log {
+            log.record(FrameRecord {
+                tick: k,
+                deadline_ns: if paced { deadline_ns } else { 0 },
+                lateness_ns: lateness,
+                interval_ns: interval,
+                render_ns: if matches!(shown, Shown::Previous) { 0 } else { render_ns },
+                queue_depth: u32::try_from(depth).unwrap_or(u32::MAX),
+                cache_hit: hit,
+                repeated: matches!(shown, Shown::Previous),
+                output: u16::try_from(idx).unwrap_or(u16::MAX),
+            });
+        }
+        if let Some(count) = engine.alloc_counter
+            && ps.report.presented == warm
+        {
+            ps.alloc_mark = Some((ps.report.presented, count()));
+        }
+
+        // The frame shown becomes the previous one; the old previous goes back to the pool.
+        match shown {
+            Shown::Cached(f) => {
+                to_release = prev.replace(f);
+                prev_is_inline = false;
+                have_prev = true;
+            }
+            Shown::Inline => {
+                to_release = prev.take();
+                prev_is_inline = true;
+                have_prev = true;
+            }
+            Shown::Previous => {}
+        }
+        if !keep_going {
+            stopped_by_output = true;
+            break;
+        }
+        k += 1;
+    }
+    ps.ticks = k.min(end);
+    if let (Some(count), Some((at, allocs))) = (engine.alloc_counter, ps.alloc_mark) {
+        let frames = ps.report.presented.saturating_sub(at);
+        if frames > 0 {
+            ps.report.allocs_per_frame = Some(count().saturating_sub(allocs) as f64 / frames as f64);
+        }
+    }
+    {
+        let mut st = shared.lock();
+        let State { pool, .. } = &mut *st;
+        if let Some(f) = to_release.take() {
+            recycle(pool, f);
+        }
+        if let Some(f) = prev.take() {
+            recycle(pool, f);
+        }
+        st.set_presenter_tick(idx, Tick::MAX);
+        shared.work_cv.notify_all();
+    }
+    ps.report.stopped_by_output = stopped_by_output;
+    if completed {
+        out.finish(ps.report.presented).map_err(|error| EngineError::Output { output: name, error })?;
+        ps.report.finished = true;
+    }
+    Ok(ps)
+}
+
+fn tb_period(tb: tickframe_core::Timebase) -> Duration {
+    Duration::from_nanos(u64::try_from(tb.tick_to_nanos(1)).unwrap_or(u64::MAX))
+}

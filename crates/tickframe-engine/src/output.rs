@@ -1,0 +1,91 @@
+//! The output API: where presented frames go.
+
+use std::time::Instant;
+
+use tickframe_core::{FrameRate, FrameRef, Size, Tick};
+
+/// Facts about a run, given to an output before its first frame.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    /// Frame size.
+    pub size: Size,
+    /// Frame rate.
+    pub rate: FrameRate,
+    /// The run's seed.
+    pub seed: u64,
+    /// The scene file's path, or `<demo>`.
+    pub scene: String,
+    /// Frames that will be played, when known.
+    pub frames: Option<u64>,
+}
+
+/// A frame sink driven by a presenter thread: `begin`, then `present` per frame, then `finish`.
+///
+/// Only `begin`, `present`, `finish` and `is_realtime` are required; the provided methods are
+/// hooks an output overrides when it can do better (like a `DrawTarget`'s fast paths).
+pub trait Output: Send {
+    /// Prepares the output (opens files, sets up the terminal).
+    ///
+    /// # Errors
+    /// When the output cannot be used (e.g. stdout is a terminal for raw frames).
+    fn begin(&mut self, info: &RunInfo) -> anyhow::Result<()>;
+
+    /// Presents the frame for `tick`. `Ok(false)` means stop cleanly (the user quit, the pipe
+    /// closed). In paced runs a repeated frame is presented again under the new tick.
+    ///
+    /// # Errors
+    /// A write that failed.
+    fn present(&mut self, tick: Tick, frame: FrameRef<'_>) -> anyhow::Result<bool>;
+
+    /// Completes the output after the last frame (only then does it look complete). Not
+    /// called when the run stopped early (Ctrl-C, `Ok(false)`, an error).
+    ///
+    /// # Errors
+    /// A write that failed.
+    fn finish(&mut self, frames: u64) -> anyhow::Result<()>;
+
+    /// Whether frames are shown at their real pace (a display) or written as fast as possible.
+    fn is_realtime(&self) -> bool;
+
+    /// The moment the last presented frame really became visible, for outputs that know it
+    /// (e.g. a vsync'd window). Default `None`: the presenter uses the moment it called
+    /// `present`.
+    fn last_present_time(&self) -> Option<Instant> {
+        None
+    }
+
+    /// A short status line (tick, timings) an output may show. Default: ignored.
+    fn set_status(&mut self, _status: &str) {}
+
+    /// The output's name in reports and logs. Default `"output"`.
+    fn name(&self) -> &str {
+        "output"
+    }
+}
+
+/// Drops every frame (for measuring and soak runs). Not real-time by itself; the engine paces
+/// it when asked.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullOutput;
+
+impl Output for NullOutput {
+    fn begin(&mut self, _info: &RunInfo) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn present(&mut self, _tick: Tick, _frame: FrameRef<'_>) -> anyhow::Result<bool> {
+        Ok(true)
+    }
+
+    fn finish(&mut self, _frames: u64) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn is_realtime(&self) -> bool {
+        false
+    }
+
+    fn name(&self) -> &str {
+        "null"
+    }
+}

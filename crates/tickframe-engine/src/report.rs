@@ -1,0 +1,276 @@
+//! What a run measured: per-output pacing metrics, cache and worker figures, faults.
+
+use crate::histogram::Histogram;
+use crate::{CacheStats, LogStats, MissPolicy};
+
+/// Percentiles of a duration distribution, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct Percentiles {
+    /// Samples.
+    pub count: u64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest (exact).
+    pub max: f64,
+    /// Mean.
+    pub mean: f64,
+}
+
+impl Percentiles {
+    /// From a histogram of nanoseconds.
+    pub fn of(h: &Histogram) -> Percentiles {
+        Percentiles {
+            count: h.count(),
+            p50: h.quantile_ms(0.5),
+            p95: h.quantile_ms(0.95),
+            p99: h.quantile_ms(0.99),
+            max: h.max() as f64 / 1e6,
+            mean: h.mean() / 1e6,
+        }
+    }
+}
+
+/// One output's pacing figures.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct OutputReport {
+    /// The output's name.
+    pub output: String,
+    /// Frames handed to the output (repeats included).
+    pub presented: u64,
+    /// Ticks never shown: skipped after a stall plus ticks whose frame was missing and the
+    /// previous one was repeated.
+    pub dropped: u64,
+    /// Of `dropped`: ticks skipped because the presenter woke after their deadline had passed.
+    pub skipped: u64,
+    /// Of `dropped`: misses answered by re-presenting the previous frame.
+    pub repeated: u64,
+    /// Frames whose present started more than a quarter period after their deadline.
+    pub late: u64,
+    /// Due frames found ready in the cache.
+    pub hits: u64,
+    /// Due frames not ready in the cache.
+    pub misses: u64,
+    /// Misses rendered on the presenter thread (always, in the naive loop).
+    pub inline_renders: u64,
+    /// `hits / (hits + misses)`.
+    pub cache_hit_rate: f64,
+    /// Time between successive presents (the real present time when the output reports it).
+    pub interval_ms: Percentiles,
+    /// Present start minus deadline (paced runs).
+    pub lateness_ms: Percentiles,
+    /// Intervals over 25 ms.
+    pub gaps_over_25ms: u64,
+    /// Intervals over 33 ms.
+    pub gaps_over_33ms: u64,
+    /// Intervals over 50 ms.
+    pub gaps_over_50ms: u64,
+    /// Render time of the frames shown (worker or inline).
+    pub render_ms: Percentiles,
+    /// Presenter work per frame before the output call: lookup, plus the inline render on a miss.
+    pub presenter_work_ms: Percentiles,
+    /// Presenter work on cache hits only.
+    pub presenter_work_hit_ms: Percentiles,
+    /// Presenter work on inline renders only.
+    pub presenter_work_inline_ms: Percentiles,
+    /// Time inside `Output::present`.
+    pub present_call_ms: Percentiles,
+    /// Frames ready ahead of the due tick: mean.
+    pub queue_depth_mean: f64,
+    /// Frames ready ahead of the due tick: minimum.
+    pub queue_depth_min: u64,
+    /// Frames ready ahead of the due tick: maximum.
+    pub queue_depth_max: u64,
+    /// Heap allocations per presented frame in steady state (after a warm-up), when an
+    /// allocation counter was given.
+    pub allocs_per_frame: Option<f64>,
+    /// The output asked to stop (`Ok(false)`: the user quit, the pipe closed).
+    pub stopped_by_output: bool,
+    /// `finish` was called (the run completed).
+    pub finished: bool,
+}
+
+/// The look-ahead window over a run, in frames.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct WindowStats {
+    /// Lower bound.
+    pub min: u64,
+    /// Upper bound (also what the cache holds).
+    pub max: u64,
+    /// At the start.
+    pub initial: u64,
+    /// At the end.
+    pub current: u64,
+    /// The largest reached.
+    pub peak: u64,
+    /// Times it grew (on misses).
+    pub grown: u64,
+    /// Times it shrank (workers idle).
+    pub shrunk: u64,
+}
+
+/// A render that panicked.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FaultRecord {
+    /// The scene's name.
+    pub scene: String,
+    /// The tick.
+    pub tick: u64,
+    /// The panic message.
+    pub message: String,
+    /// Whether the retry succeeded (otherwise the fault policy applied).
+    pub recovered: bool,
+}
+
+/// Everything a run measured. Serialises to the `--report` JSON.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct RunReport {
+    /// Scene name.
+    pub scene: String,
+    /// Frame size, `WxH`.
+    pub size: String,
+    /// Frame rate.
+    pub fps: String,
+    /// Seed.
+    pub seed: u64,
+    /// Worker threads (0 in the naive loop).
+    pub workers: usize,
+    /// Paced by deadlines, or as fast as the slowest part allows.
+    pub paced: bool,
+    /// Miss policy.
+    pub miss_policy: MissPolicy,
+    /// Wall time of the run in seconds (from the start instant `t0`).
+    pub wall_seconds: f64,
+    /// Ticks covered (presented or dropped) by the first output.
+    pub ticks: u64,
+    /// Per output.
+    pub outputs: Vec<OutputReport>,
+    /// The frame cache.
+    pub cache: CacheStats,
+    /// The look-ahead window.
+    pub window: WindowStats,
+    /// Frame buffers allocated over the run (bounded by cache + workers + presenters).
+    pub frame_buffers: usize,
+    /// Render time per frame on the workers.
+    pub worker_render_ms: Percentiles,
+    /// Frames rendered by workers.
+    pub worker_renders: u64,
+    /// Sum of worker busy time over (workers × wall time).
+    pub worker_utilisation: f64,
+    /// The frame budget (one period) in milliseconds.
+    pub frame_budget_ms: f64,
+    /// Set when the scene cannot keep up: its mean render time exceeds the budget times the
+    /// workers. Names the scene.
+    pub too_slow: Option<String>,
+    /// Set when single frames exceed the budget (render p99 over one period) but the workers
+    /// keep up on average.
+    pub over_budget: Option<String>,
+    /// Renders that panicked (the first 100).
+    pub faults: Vec<FaultRecord>,
+    /// All panicking renders.
+    pub faults_total: u64,
+    /// Per-frame log counts (when logging).
+    pub log: Option<LogStats>,
+    /// Resident memory at the start, in KiB (Linux).
+    pub rss_start_kib: Option<u64>,
+    /// Resident memory at the end, in KiB (Linux).
+    pub rss_end_kib: Option<u64>,
+}
+
+/// The current resident set size in KiB (`VmRSS` of `/proc/self/status`), on Linux.
+pub fn resident_kib() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+impl RunReport {
+    /// A human summary, a few lines.
+    pub fn summary(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "engine: {} worker(s), {}, cache {:.1} MiB (peak {:.1} MiB, {:.1}% hits, {} evictions), window {}..{} (peak {}), utilisation {:.0}%",
+            self.workers,
+            if self.paced { "paced" } else { "unpaced" },
+            self.cache.budget_bytes as f64 / 1048576.0,
+            self.cache.peak_bytes as f64 / 1048576.0,
+            100.0 * self.cache.hits as f64 / (self.cache.hits + self.cache.misses).max(1) as f64,
+            self.cache.evictions,
+            self.window.min,
+            self.window.max,
+            self.window.peak,
+            self.worker_utilisation * 100.0
+        );
+        for o in &self.outputs {
+            let _ = writeln!(
+                s,
+                "{}: {} presented, {} dropped ({} skipped, {} repeated), {} late; interval p50 {:.2} p95 {:.2} p99 {:.2} max {:.2} ms; lateness p99 {:.2} max {:.2} ms; gaps >25/33/50 ms: {}/{}/{}",
+                o.output,
+                o.presented,
+                o.dropped,
+                o.skipped,
+                o.repeated,
+                o.late,
+                o.interval_ms.p50,
+                o.interval_ms.p95,
+                o.interval_ms.p99,
+                o.interval_ms.max,
+                o.lateness_ms.p99,
+                o.lateness_ms.max,
+                o.gaps_over_25ms,
+                o.gaps_over_33ms,
+                o.gaps_over_50ms
+            );
+            let allocs = o.allocs_per_frame.map_or_else(|| "-".to_string(), |a| format!("{a:.2}"));
+            let _ = writeln!(
+                s,
+                "{}: render p50 {:.3} p99 {:.3} ms; presenter work p50 {:.3} ms (hits {:.4}, inline {:.3}); queue depth mean {:.1} min {}; hit rate {:.1}%; allocs/frame {allocs}",
+                o.output,
+                o.render_ms.p50,
+                o.render_ms.p99,
+                o.presenter_work_ms.p50,
+                o.presenter_work_hit_ms.mean,
+                o.presenter_work_inline_ms.mean,
+                o.queue_depth_mean,
+                o.queue_depth_min,
+                o.cache_hit_rate * 100.0
+            );
+        }
+        if self.faults_total > 0 {
+            let _ = writeln!(s, "faults: {} render(s) panicked", self.faults_total);
+            for f in self.faults.iter().take(5) {
+                let _ = writeln!(
+                    s,
+                    "  scene `{}` tick {}: {} ({})",
+                    f.scene,
+                    f.tick,
+                    f.message,
+                    if f.recovered { "retry succeeded" } else { "fault policy applied" }
+                );
+            }
+        }
+        if let Some(l) = &self.log {
+            let _ = writeln!(s, "frame log: {} records written, {} dropped", l.written, l.dropped);
+        }
+        if let Some(t) = &self.too_slow {
+            let _ = writeln!(s, "too slow: {t}");
+        }
+        if let Some(t) = &self.over_budget {
+            let _ = writeln!(s, "over budget: {t}");
+        }
+        if let (Some(a), Some(b)) = (self.rss_start_kib, self.rss_end_kib) {
+            let _ = writeln!(
+                s,
+                "resident memory: {:.1} MiB at start, {:.1} MiB at end",
+                a as f64 / 1024.0,
+                b as f64 / 1024.0
+            );
+        }
+        s
+    }
+}

@@ -1,0 +1,175 @@
+//! Criterion benchmarks of the audio visualizer, one core: per-frame render cost at 256×64 and
+//! 1920×1080 for every mode, and the build cost (decode, analysis) per second of audio.
+//!
+//! Run: `cargo bench -p tickframe-scenes --bench audio`. Before measuring, it counts heap
+//! allocations per frame in steady state (a counting global allocator) and fails if any.
+//!
+//! Groups: `visualizer_<size>/<mode>` time one full frame through a `Renderer` (which first
+//! clears the frame to black: 8 MB of writes at 1080p); `visualizer_<size>_scene_only/<mode>`
+//! time only the scene's `render` onto a canvas (no clear). `visualizer_build` reports time per
+//! second of audio (throughput element = one second of the 22.05 kHz demo clip).
+
+#![allow(unsafe_code)] // a GlobalAlloc impl is unsafe by definition; it forwards to System.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tickframe_core::{
+    Canvas, DisplayList, DrawMode, Frame, FramePool, FrameRate, RenderContext, Renderer, Scene, Size,
+};
+use tickframe_scenes::audio::{AnalysisSettings, Gain, Spectrogram, decode_file};
+use tickframe_scenes::{BuildContext, Params, Value, build_scene};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards unchanged to `System`; the counter is a static atomic, which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn clip() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/assets/audio/demo-clip.wav"))
+}
+
+fn rate() -> FrameRate {
+    FrameRate::whole(60).unwrap()
+}
+
+const MODES: &[(&str, &[(&str, &str)])] = &[
+    ("bars", &[]),
+    ("bars_led", &[("style", "led")]),
+    ("bars_mirrored", &[("layout", "mirrored"), ("color_by", "band")]),
+    ("curve", &[("mode", "curve")]),
+    ("oscilloscope", &[("mode", "oscilloscope")]),
+];
+
+fn scene(size: Size, extra: &[(&str, &str)]) -> Arc<dyn Scene> {
+    let mut p = Params::new("visualizer", None).with("path", Value::Str(clip().display().to_string()));
+    for (k, v) in extra {
+        p = p.with(k, Value::Str((*v).into()));
+    }
+    let mut cx = BuildContext::new(".", size, rate());
+    build_scene(p, &mut cx).unwrap()
+}
+
+/// Steady-state allocations per frame must be zero.
+fn check_allocations() {
+    for size in [Size::new(256, 64).unwrap(), Size::new(1920, 1080).unwrap()] {
+        for (name, extra) in MODES {
+            let s = scene(size, extra);
+            let mut r = Renderer::new(DrawMode::DisplayList);
+            let mut f = Frame::new(size);
+            for t in 0..60 {
+                r.render(&*s, &RenderContext::new(size, rate(), 1, t), &mut f);
+            }
+            let before = ALLOCATIONS.load(Ordering::Relaxed);
+            for t in 60..300 {
+                r.render(&*s, &RenderContext::new(size, rate(), 1, t), &mut f);
+            }
+            let n = ALLOCATIONS.load(Ordering::Relaxed) - before;
+            println!("allocations in 240 steady-state frames, {name} {size}: {n}");
+            assert_eq!(n, 0, "{name} {size}: {n} allocations");
+        }
+    }
+}
+
+fn render(c: &mut Criterion) {
+    check_allocations();
+    for size in [Size::new(256, 64).unwrap(), Size::new(1920, 1080).unwrap()] {
+        for (name, extra) in MODES {
+            let s = scene(size, extra);
+            // Through a Renderer: frame cleared to black, scene, flush.
+            let mut g = c.benchmark_group(format!("visualizer_{size}"));
+            g.sample_size(20)
+                .warm_up_time(Duration::from_millis(300))
+                .measurement_time(Duration::from_secs(2));
+            g.throughput(Throughput::Elements(1));
+            let mut r = Renderer::new(DrawMode::DisplayList);
+            let mut f = Frame::new(size);
+            let mut t = 0u64;
+            g.bench_function(*name, |b| {
+                b.iter(|| {
+                    r.render(&*s, &RenderContext::new(size, rate(), 1, t % 720), &mut f);
+                    t += 1;
+                    black_box(f.pixels()[0])
+                })
+            });
+            g.finish();
+            // The scene alone, onto a canvas that is not cleared between frames.
+            let mut g = c.benchmark_group(format!("visualizer_{size}_scene_only"));
+            g.sample_size(20)
+                .warm_up_time(Duration::from_millis(300))
+                .measurement_time(Duration::from_secs(2));
+            g.throughput(Throughput::Elements(1));
+            let (mut list, mut pool) = (DisplayList::default(), FramePool::default());
+            let mut t = 0u64;
+            g.bench_function(*name, |b| {
+                b.iter(|| {
+                    let mut canvas = Canvas::new(f.view_mut(), &mut list, &mut pool, DrawMode::DisplayList);
+                    s.render(&RenderContext::new(size, rate(), 1, t % 720), &mut canvas);
+                    canvas.flush();
+                    t += 1;
+                })
+            });
+            g.finish();
+        }
+    }
+}
+
+fn build(c: &mut Criterion) {
+    let decoded = decode_file(&clip()).unwrap();
+    let seconds = decoded.samples.len() as u64 / u64::from(decoded.rate);
+    let mut g = c.benchmark_group("visualizer_build");
+    g.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(4));
+    // One element = one second of audio: time/elem is the build cost per second of audio.
+    g.throughput(Throughput::Elements(seconds));
+    g.bench_function("decode_wav", |b| b.iter(|| black_box(decode_file(&clip()).unwrap().samples.len())));
+    for bands in [32usize, 64] {
+        for looped in [true, false] {
+            let settings = AnalysisSettings {
+                bands,
+                min_hz: 40.0,
+                max_hz: 16_000.0,
+                attack_ms: 15.0,
+                decay_ms: 200.0,
+                peak_hold_ms: 400.0,
+                peak_fall_ms: 1500.0,
+                gain: Gain::Auto,
+                gain_db: 0.0,
+                range_db: 60.0,
+                looped,
+            };
+            let id = format!("analyse_{bands}_bands_{}", if looped { "loop" } else { "once" });
+            g.bench_function(id, |b| {
+                b.iter(|| black_box(Spectrogram::analyse(&decoded, &settings).table_bytes()))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, render, build);
+criterion_main!(benches);

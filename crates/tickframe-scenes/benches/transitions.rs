@@ -1,0 +1,108 @@
+//! Criterion benchmarks of every transition at 1920×1080, one core, against a plain
+//! memory-bound loop (read two frames, write one), plus decoding and scaling a 2560×1438 JPEG
+//! to 1920×1080 the way the slideshow does.
+//!
+//! Run: `cargo bench -p tickframe-scenes --bench transitions`. Every group reports time per
+//! frame (or per photo).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tickframe_core::{Frame, Rgba, Size};
+use tickframe_scenes::photo::{FitMode, PrepareOptions, ResizeFilter, prepare_photo_bytes};
+use tickframe_scenes::{Direction, TransitionKind};
+
+fn frames(w: u32, h: u32) -> (Frame, Frame) {
+    let size = Size::new(w, h).unwrap();
+    let mut a = Frame::new(size);
+    let mut b = Frame::new(size);
+    for (i, (p, q)) in a.pixels_mut().iter_mut().zip(b.pixels_mut().iter_mut()).enumerate() {
+        let (x, y) = ((i % w as usize) as u32, (i / w as usize) as u32);
+        *p = Rgba::rgb(x as u8, y as u8, (x ^ y) as u8);
+        *q = Rgba::rgb((y * 3) as u8, (x * 5) as u8, 200);
+    }
+    (a, b)
+}
+
+fn transitions(c: &mut Criterion) {
+    let (a, b) = frames(1920, 1080);
+    let mut out = vec![Rgba::BLACK; a.pixels().len()];
+    let mut g = c.benchmark_group("transition-1080p");
+    g.sample_size(30).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("baseline-memory-loop", |bench| {
+        bench.iter(|| {
+            // The reference: one pass reading two frames and writing one, trivial arithmetic.
+            for ((o, x), y) in out.iter_mut().zip(a.pixels()).zip(b.pixels()) {
+                *o = Rgba::new(x.r | y.r, x.g | y.g, x.b | y.b, x.a | y.a);
+            }
+            black_box(&out);
+        });
+    });
+    let kinds = [
+        ("crossfade", TransitionKind::Crossfade),
+        ("slide", TransitionKind::Slide(Direction::Left)),
+        ("wipe", TransitionKind::Wipe(Direction::Left)),
+        ("wipe-diagonal", TransitionKind::Wipe(Direction::DownRight)),
+        ("blinds", TransitionKind::Blinds { vertical: false, count: 10 }),
+        ("blinds-vertical", TransitionKind::Blinds { vertical: true, count: 10 }),
+        ("dissolve", TransitionKind::Dissolve { block: 1 }),
+        ("block-flip", TransitionKind::from_name("block-flip").unwrap()),
+        ("ripple", TransitionKind::from_name("ripple").unwrap()),
+        ("warp", TransitionKind::from_name("warp").unwrap()),
+        ("zoom", TransitionKind::from_name("zoom").unwrap()),
+        ("iris", TransitionKind::from_name("iris").unwrap()),
+        ("pixelate", TransitionKind::from_name("pixelate").unwrap()),
+        ("burn", TransitionKind::from_name("burn").unwrap()),
+    ];
+    for (name, kind) in kinds {
+        g.bench_function(name, |bench| {
+            let mut p = 0.0f64;
+            bench.iter(|| {
+                // Sweep the progress so every phase is measured.
+                p = if p >= 0.95 { 0.05 } else { p + 0.0625 };
+                kind.apply(p, 7, a.view(), b.view(), &mut out);
+                black_box(&out);
+            });
+        });
+    }
+    g.finish();
+}
+
+/// A 2560×1438 photo-like JPEG (smooth gradients and some texture), quality 90.
+fn test_jpeg() -> Vec<u8> {
+    let (w, h) = (2560u32, 1438u32);
+    let mut img = image::RgbImage::new(w, h);
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        let t = ((x * 7 + y * 13) % 23) as u8;
+        *p = image::Rgb([(x * 255 / w) as u8 ^ t, (y * 255 / h) as u8, ((x + y) / 16) as u8]);
+    }
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
+    out
+}
+
+fn photo(c: &mut Criterion) {
+    let jpeg = test_jpeg();
+    let size = Size::new(1920, 1080).unwrap();
+    let mut g = c.benchmark_group("photo-2560x1438-jpeg-to-1080p");
+    g.sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    g.bench_function("decode", |bench| {
+        bench.iter(|| black_box(image::load_from_memory(&jpeg).unwrap()));
+    });
+    for (name, filter) in [("lanczos3", ResizeFilter::Lanczos3), ("catmull-rom", ResizeFilter::CatmullRom)] {
+        let opts = PrepareOptions { filter, ..PrepareOptions::new(size) };
+        g.bench_function(format!("decode+scale-{name}"), |bench| {
+            bench.iter(|| black_box(prepare_photo_bytes(&jpeg, &opts).unwrap()));
+        });
+    }
+    let opts = PrepareOptions { fit: FitMode::Fill, ..PrepareOptions::new(size) };
+    g.bench_function("decode+scale-lanczos3-fill", |bench| {
+        bench.iter(|| black_box(prepare_photo_bytes(&jpeg, &opts).unwrap()));
+    });
+    g.finish();
+}
+
+criterion_group!(benches, transitions, photo);
+criterion_main!(benches);

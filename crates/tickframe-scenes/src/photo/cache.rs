@@ -1,0 +1,233 @@
+//! The prepared-photo cache: bounded in bytes, filled ahead of need by background workers.
+//!
+//! The lock guards only bookkeeping (lookups, inserts, the request queue); decoding always
+//! happens outside it. Frames are shared as `Arc<Frame>`, never copied.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use tickframe_core::Frame;
+
+use super::prepare::{PhotoError, PrepareOptions, prepare_photo};
+use super::source::PhotoEntry;
+
+/// Counters of a slideshow's photo cache.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct CacheStats {
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups that had to wait for a photo a worker was preparing.
+    pub waits: u64,
+    /// Lookups that prepared the photo on the rendering thread (the slow path).
+    pub sync_prepares: u64,
+    /// Photos prepared ahead of need by the workers.
+    pub prefetched: u64,
+    /// Photos dropped to stay within the byte budget.
+    pub evictions: u64,
+    /// Photos that failed to decode when prepared (they were accepted at build).
+    pub failures: u64,
+    /// Bytes of prepared photos held now.
+    pub bytes: u64,
+}
+
+struct Slot {
+    index: usize,
+    frame: Arc<Frame>,
+    last_use: u64,
+}
+
+/// Queued prefetch requests at most (more are dropped: they will be asked for again).
+const QUEUE: usize = 64;
+
+struct State {
+    slots: Vec<Slot>,
+    queue: VecDeque<usize>,
+    in_flight: Vec<usize>,
+    /// Photos that failed to decode (rare: caught at render, not at build).
+    failed: Vec<usize>,
+    clock: u64,
+    budget: u64,
+    shutdown: bool,
+    stats: CacheStats,
+}
+
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    /// Wakes workers (new requests, shutdown) and waiters (a photo finished).
+    changed: Condvar,
+    pub(crate) photos: Vec<PhotoEntry>,
+    opts: PrepareOptions,
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl State {
+    fn find(&self, index: usize) -> Option<usize> {
+        self.slots.iter().position(|s| s.index == index)
+    }
+
+    fn insert(&mut self, index: usize, frame: Arc<Frame>) {
+        if self.find(index).is_some() {
+            return;
+        }
+        let bytes = frame.as_bytes().len() as u64;
+        // Least recently used out first, until the new one fits (it is kept even alone).
+        while !self.slots.is_empty() && self.stats.bytes + bytes > self.budget {
+            let (i, _) = self.slots.iter().enumerate().min_by_key(|(_, s)| s.last_use).expect("non-empty");
+            let old = self.slots.swap_remove(i);
+            self.stats.bytes -= old.frame.as_bytes().len() as u64;
+            self.stats.evictions += 1;
+        }
+        self.clock += 1;
+        self.stats.bytes += bytes;
+        self.slots.push(Slot { index, frame, last_use: self.clock });
+    }
+}
+
+impl Shared {
+    /// A cache for `photos` prepared with `opts`, holding at most `budget` bytes.
+    pub(crate) fn new(
+        photos: Vec<PhotoEntry>,
+        opts: PrepareOptions,
+        budget: u64,
+        workers: usize,
+    ) -> Arc<Shared> {
+        let frame_bytes = opts.size.area() as u64 * 4;
+        let slots = (budget / frame_bytes.max(1)) as usize + 4;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                slots: Vec::with_capacity(slots.min(4096)),
+                queue: VecDeque::with_capacity(QUEUE),
+                in_flight: Vec::with_capacity(workers + 8),
+                failed: Vec::new(),
+                clock: 0,
+                budget,
+                shutdown: false,
+                stats: CacheStats::default(),
+            }),
+            changed: Condvar::new(),
+            photos,
+            opts,
+        });
+        for i in 0..workers {
+            let s = Arc::clone(&shared);
+            // A worker that cannot start only costs prefetching: rendering prepares on a miss.
+            let _ = std::thread::Builder::new().name(format!("tickframe-photo-{i}")).spawn(move || s.work());
+        }
+        shared
+    }
+
+    pub(crate) fn stats(&self) -> CacheStats {
+        lock(&self.state).stats
+    }
+
+    /// Stops the workers (they finish the photo in hand first).
+    pub(crate) fn shutdown(&self) {
+        lock(&self.state).shutdown = true;
+        self.changed.notify_all();
+    }
+
+    fn work(&self) {
+        loop {
+            let index = {
+                let mut st = lock(&self.state);
+                loop {
+                    if st.shutdown {
+                        return;
+                    }
+                    if let Some(i) = st.queue.pop_front() {
+                        if st.find(i).is_none() && !st.in_flight.contains(&i) && !st.failed.contains(&i) {
+                            st.in_flight.push(i);
+                            break i;
+                        }
+                        continue;
+                    }
+                    st = self.changed.wait(st).unwrap_or_else(std::sync::PoisonError::into_inner);
+                }
+            };
+            let result = prepare_photo(&self.photos[index].path, &self.opts);
+            let mut st = lock(&self.state);
+            st.in_flight.retain(|&i| i != index);
+            match result {
+                Ok(frame) => {
+                    st.stats.prefetched += 1;
+                    st.insert(index, Arc::new(frame));
+                }
+                Err(e) => self.fail(&mut st, index, &e),
+            }
+            drop(st);
+            self.changed.notify_all();
+        }
+    }
+
+    fn fail(&self, st: &mut State, index: usize, e: &PhotoError) {
+        if !st.failed.contains(&index) {
+            st.failed.push(index);
+            st.stats.failures += 1;
+            eprintln!(
+                "tickframe: warning: slideshow: skipping `{}`: {e} (showing the next photo instead)",
+                self.photos[index].path.display()
+            );
+        }
+    }
+
+    /// Asks the workers to prepare `index` (does nothing when cached, queued or in flight).
+    /// Allocates nothing.
+    pub(crate) fn request(&self, index: usize) {
+        let mut st = lock(&self.state);
+        if st.find(index).is_some() || st.in_flight.contains(&index) || st.queue.contains(&index) {
+            return;
+        }
+        if st.queue.len() < QUEUE {
+            st.queue.push_back(index);
+            drop(st);
+            self.changed.notify_one();
+        }
+    }
+
+    /// The prepared photo `index`: from the cache, or by waiting for the worker preparing it, or
+    /// prepared here (the slow path). `Err` when it does not decode.
+    pub(crate) fn get(&self, index: usize) -> Result<Arc<Frame>, ()> {
+        let mut st = lock(&self.state);
+        let mut waited = false;
+        loop {
+            if let Some(i) = st.find(index) {
+                st.clock += 1;
+                let now = st.clock;
+                st.slots[i].last_use = now;
+                if !waited {
+                    st.stats.hits += 1;
+                }
+                return Ok(Arc::clone(&st.slots[i].frame));
+            }
+            if st.failed.contains(&index) {
+                return Err(());
+            }
+            if !st.in_flight.contains(&index) {
+                break;
+            }
+            if !waited {
+                st.stats.waits += 1;
+                waited = true;
+            }
+            st = self.changed.wait(st).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        st.stats.sync_prepares += 1;
+        drop(st);
+        let result = prepare_photo(&self.photos[index].path, &self.opts);
+        let mut st = lock(&self.state);
+        match result {
+            Ok(frame) => {
+                let frame = Arc::new(frame);
+                st.insert(index, Arc::clone(&frame));
+                Ok(frame)
+            }
+            Err(e) => {
+                self.fail(&mut st, index, &e);
+                Err(())
+            }
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! Decoding one photo and fitting it to the display: the work the slideshow does off the display
+//! thread (and, on a cache miss, on it).
+//!
+//! # Determinism
+//! The prepared frame is a pure function of the file's bytes and the [`PrepareOptions`]:
+//! decoding is integer (zune-jpeg, png, gif, bmp), resampling is `fast_image_resize`'s
+//! fixed-point u8 convolution, and its kernels are polynomial (catmull-rom, mitchell, bilinear)
+//! or, for the default lanczos3, evaluated through `libm` (not the platform's `sin`), so the
+//! weights are the same bits on every machine.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use fast_image_resize as fr;
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+use tickframe_core::{Frame, Rgba, Size, mul255};
+
+/// How a photo is fitted to the display.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum FitMode {
+    /// The whole photo, as large as fits, centred; the rest is background (the default).
+    #[default]
+    Fit,
+    /// Covers the display; the overflow is cropped equally from both sides.
+    Fill,
+    /// Like `Fit`, but never enlarged: small photos keep their size, centred.
+    Shrink,
+}
+
+/// What fills the display around a fitted photo.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Background {
+    /// A solid colour (made opaque).
+    Color(Rgba),
+    /// A blurred, darkened copy of the photo covering the display.
+    Blur,
+}
+
+/// The resampling filter.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum ResizeFilter {
+    /// Lanczos, 3 lobes: the sharpest (the default). Its kernel is evaluated through `libm`, so
+    /// it is identical on every machine.
+    #[default]
+    Lanczos3,
+    /// Catmull-Rom bicubic: nearly as sharp, a polynomial kernel.
+    CatmullRom,
+    /// Mitchell-Netravali bicubic: softer, less ringing.
+    Mitchell,
+    /// Bilinear: fastest smooth filter, soft when shrinking a lot.
+    Bilinear,
+    /// Nearest neighbour: blocky; for pixel art.
+    Nearest,
+}
+
+impl ResizeFilter {
+    /// Scene-file names, in documentation order.
+    pub const NAMES: [&'static str; 5] = ["lanczos3", "catmull-rom", "mitchell", "bilinear", "nearest"];
+
+    /// The filter with this scene-file name.
+    pub fn from_name(name: &str) -> Option<ResizeFilter> {
+        Some(match name {
+            "lanczos3" => ResizeFilter::Lanczos3,
+            "catmull-rom" => ResizeFilter::CatmullRom,
+            "mitchell" => ResizeFilter::Mitchell,
+            "bilinear" => ResizeFilter::Bilinear,
+            "nearest" => ResizeFilter::Nearest,
+            _ => return None,
+        })
+    }
+
+    fn alg(self) -> fr::ResizeAlg {
+        use fr::{FilterType, ResizeAlg};
+        match self {
+            ResizeFilter::Lanczos3 => ResizeAlg::Convolution(FilterType::Custom(
+                fr::Filter::new("lanczos3-libm", lanczos3, 3.0).expect("a finite positive support"),
+            )),
+            ResizeFilter::CatmullRom => ResizeAlg::Convolution(FilterType::CatmullRom),
+            ResizeFilter::Mitchell => ResizeAlg::Convolution(FilterType::Mitchell),
+            ResizeFilter::Bilinear => ResizeAlg::Convolution(FilterType::Bilinear),
+            ResizeFilter::Nearest => ResizeAlg::Nearest,
+        }
+    }
+}
+
+fn sinc(x: f64) -> f64 {
+    if x == 0.0 {
+        1.0
+    } else {
+        let a = x * core::f64::consts::PI;
+        libm::sin(a) / a
+    }
+}
+
+/// The Lanczos-3 kernel through `libm` (bit-identical everywhere).
+fn lanczos3(x: f64) -> f64 {
+    let x = x.abs();
+    if x < 3.0 { sinc(x) * sinc(x / 3.0) } else { 0.0 }
+}
+
+/// Everything that decides how a photo is prepared.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct PrepareOptions {
+    /// The display size: every prepared frame has exactly this size.
+    pub size: Size,
+    /// How the photo is fitted (default [`FitMode::Fit`]).
+    pub fit: FitMode,
+    /// What fills the rest (default opaque black).
+    pub background: Background,
+    /// The resampling filter (default [`ResizeFilter::Lanczos3`]).
+    pub filter: ResizeFilter,
+    /// Photos with more pixels than this are refused before decoding (decompression bombs);
+    /// default 100,000,000 (100 megapixels).
+    pub max_pixels: u64,
+}
+
+impl PrepareOptions {
+    /// The default limit on a photo's pixel count (100 megapixels).
+    pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
+
+    /// Defaults for a display of `size`.
+    pub fn new(size: Size) -> PrepareOptions {
+        PrepareOptions {
+            size,
+            fit: FitMode::Fit,
+            background: Background::Color(Rgba::BLACK),
+            filter: ResizeFilter::Lanczos3,
+            max_pixels: PrepareOptions::DEFAULT_MAX_PIXELS,
+        }
+    }
+}
+
+/// Why a photo could not be prepared.
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PhotoError(pub String);
+
+/// The decoder's limits for `max_pixels`: dimensions checked before decoding, and allocations
+/// bounded to what such a photo needs.
+fn limits(max_pixels: u64) -> Limits {
+    let mut l = Limits::default();
+    l.max_alloc = Some(max_pixels.saturating_mul(8).saturating_add(64 << 20));
+    l
+}
+
+/// Opens a decoder for `bytes` and checks the size limit (reads only the headers).
+pub(crate) fn open_decoder(
+    bytes: &[u8],
+    max_pixels: u64,
+) -> Result<(image::ImageFormat, Box<dyn ImageDecoder + '_>), PhotoError> {
+    let bad = |e: &dyn std::fmt::Display| PhotoError(format!("cannot decode: {e}"));
+    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| bad(&e))?;
+    let Some(format) = reader.format() else {
+        return Err(PhotoError("not a JPEG, PNG, GIF or BMP file".into()));
+    };
+    let mut decoder = reader.into_decoder().map_err(|e| bad(&e))?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > max_pixels {
+        return Err(PhotoError(format!(
+            "{w}x{h} is more than the limit of {max_pixels} pixels (`max-megapixels`)"
+        )));
+    }
+    if w == 0 || h == 0 {
+        return Err(PhotoError(format!("empty image ({w}x{h})")));
+    }
+    decoder.set_limits(limits(max_pixels)).map_err(|e| bad(&e))?;
+    Ok((format, Box::new(decoder)))
+}
+
+/// Decodes `bytes` (format from the content, EXIF orientation applied).
+pub(crate) fn decode(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, PhotoError> {
+    let (_, mut decoder) = open_decoder(bytes, max_pixels)?;
+    let orientation = decoder.orientation().map_err(|e| PhotoError(format!("cannot decode: {e}")))?;
+    let mut img =
+        DynamicImage::from_decoder(decoder).map_err(|e| PhotoError(format!("cannot decode: {e}")))?;
+    img.apply_orientation(orientation);
+    Ok(img)
+}
+
+/// `v · num / den`, rounded to nearest, at least 1.
+fn ratio(v: u32, num: u32, den: u32) -> u32 {
+    ((u64::from(v) * u64::from(num) * 2 + u64::from(den)) / (u64::from(den) * 2)).max(1) as u32
+}
+
+/// Resamples the `crop` rectangle (left, top, width, height; fractional) of a `w × h` image of
+/// `pt` pixels to `tw × th`.
+#[allow(clippy::too_many_arguments)]
+fn resize(
+    buf: &[u8],
+    (w, h): (u32, u32),
+    pt: fr::PixelType,
+    crop: (f64, f64, f64, f64),
+    (tw, th): (u32, u32),
+    alg: fr::ResizeAlg,
+) -> Result<Vec<u8>, PhotoError> {
+    let bad = |e: &dyn std::fmt::Display| PhotoError(format!("cannot scale: {e}"));
+    let src = fr::images::ImageRef::new(w, h, buf, pt).map_err(|e| bad(&e))?;
+    let mut dst = fr::images::Image::new(tw, th, pt);
+    let opts = fr::ResizeOptions::new().resize_alg(alg).crop(crop.0, crop.1, crop.2, crop.3);
+    fr::Resizer::new().resize(&src, &mut dst, &opts).map_err(|e| bad(&e))?;
+    Ok(dst.into_vec())
+}
+
+/// The centred crop of an `iw × ih` image with the aspect ratio of `w × h`.
+fn cover_crop(iw: u32, ih: u32, w: u32, h: u32) -> (f64, f64, f64, f64) {
+    let (iw, ih, w, h) = (f64::from(iw), f64::from(ih), f64::from(w), f64::from(h));
+    if iw * h > ih * w {
+        let cw = ih * w / h;
+        ((iw - cw) / 2.0, 0.0, cw, ih)
+    } else {
+        let ch = iw * h / w;
+        (0.0, (ih - ch) / 2.0, iw, ch)
+    }
+}
+
+/// Decodes and fits a photo held in memory.
+///
+/// # Errors
+/// Unknown format, corrupt or truncated data, or more pixels than `opts.max_pixels`.
+pub fn prepare_photo_bytes(bytes: &[u8], opts: &PrepareOptions) -> Result<Frame, PhotoError> {
+    let img = decode(bytes, opts.max_pixels)?;
+    fit_image(&img, opts)
+}
+
+/// Reads, decodes and fits the photo at `path` (see [`prepare_photo_bytes`]).
+///
+/// # Errors
+/// Unreadable file, or see [`prepare_photo_bytes`].
+pub fn prepare_photo(path: &Path, opts: &PrepareOptions) -> Result<Frame, PhotoError> {
+    let bytes = std::fs::read(path).map_err(|e| PhotoError(format!("cannot read: {e}")))?;
+    prepare_photo_bytes(&bytes, opts)
+}
+
+/// Fits a decoded image to the display as `opts` say.
+fn fit_image(img: &DynamicImage, opts: &PrepareOptions) -> Result<Frame, PhotoError> {
+    let (w, h) = (opts.size.width(), opts.size.height());
+    let (iw, ih) = (img.width(), img.height());
+    let alpha = img.color().has_alpha();
+    let (buf, pt) = if alpha {
+        (img.to_rgba8().into_raw(), fr::PixelType::U8x4)
+    } else {
+        (img.to_rgb8().into_raw(), fr::PixelType::U8x3)
+    };
+    let whole = (0.0, 0.0, f64::from(iw), f64::from(ih));
+    let wider = u64::from(iw) * u64::from(h) > u64::from(ih) * u64::from(w);
+    let fitted = if wider { (w, ratio(ih, w, iw).min(h)) } else { (ratio(iw, h, ih).min(w), h) };
+    let (crop, (tw, th)) = match opts.fit {
+        FitMode::Fill => (cover_crop(iw, ih, w, h), (w, h)),
+        FitMode::Shrink if iw <= w && ih <= h => (whole, (iw, ih)),
+        _ => (whole, fitted),
+    };
+    let mut frame = Frame::new(opts.size);
+    if (tw, th) != (w, h) {
+        match opts.background {
+            Background::Color(c) => frame.fill(c.with_alpha(255)),
+            Background::Blur => {
+                // Cover the display at 1/32 of its size (bilinear averages), then enlarge smoothly.
+                let (sw, sh) = ((w / 32).max(1), (h / 32).max(1));
+                let small = resize(
+                    &buf,
+                    (iw, ih),
+                    pt,
+                    cover_crop(iw, ih, sw, sh),
+                    (sw, sh),
+                    ResizeFilter::Bilinear.alg(),
+                )?;
+                let big = resize(
+                    &small,
+                    (sw, sh),
+                    pt,
+                    (0.0, 0.0, f64::from(sw), f64::from(sh)),
+                    (w, h),
+                    ResizeFilter::CatmullRom.alg(),
+                )?;
+                let n = pt.size();
+                for (d, s) in frame.pixels_mut().iter_mut().zip(big.chunks_exact(n)) {
+                    // Darkened to 60 %, so the photo stands out.
+                    let dim = |v: u8| mul255(u32::from(v), 153) as u8;
+                    *d = Rgba::rgb(dim(s[0]), dim(s[1]), dim(s[2]));
+                }
+            }
+        }
+    }
+    let same = (tw, th) == (iw, ih) && crop == whole;
+    let scaled = if same { buf } else { resize(&buf, (iw, ih), pt, crop, (tw, th), opts.filter.alg())? };
+    let (x0, y0) = (((w - tw) / 2) as usize, ((h - th) / 2) as usize);
+    let n = pt.size();
+    let stride = w as usize;
+    let px = frame.pixels_mut();
+    for (y, row) in scaled.chunks_exact(tw as usize * n).enumerate() {
+        let dst = &mut px[(y0 + y) * stride + x0..(y0 + y) * stride + x0 + tw as usize];
+        for (d, s) in dst.iter_mut().zip(row.chunks_exact(n)) {
+            *d = if alpha {
+                Rgba::new(s[0], s[1], s[2], s[3]).over(*d, 255)
+            } else {
+                Rgba::rgb(s[0], s[1], s[2])
+            };
+        }
+    }
+    if alpha {
+        // Transparent photo pixels over a transparent background: make the frame opaque.
+        for p in frame.pixels_mut() {
+            *p = p.over(Rgba::BLACK, 255);
+        }
+    }
+    Ok(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanczos_kernel_shape() {
+        assert_eq!(lanczos3(0.0), 1.0);
+        assert!(lanczos3(1.0).abs() < 1e-15);
+        assert_eq!(lanczos3(3.5), 0.0);
+    }
+
+    #[test]
+    fn crops_keep_the_display_aspect() {
+        assert_eq!(cover_crop(400, 100, 200, 100), (100.0, 0.0, 200.0, 100.0));
+        assert_eq!(cover_crop(100, 400, 100, 100), (0.0, 150.0, 100.0, 100.0));
+    }
+}

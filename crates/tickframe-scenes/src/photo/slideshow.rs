@@ -1,0 +1,484 @@
+//! The `slideshow` scene: photos from a folder, one every `interval` seconds, with transitions,
+//! decoded and scaled ahead of need on background threads.
+//!
+//! # Determinism
+//! The photo list is fixed at build (sorted listing; every file probed, bad ones skipped with a
+//! warning); slot `k` (ticks `[k·I, (k+1)·I)`) shows photo `order(seed, k)`, a seeded permutation
+//! per pass (no repeats until all were shown, and no photo twice in a row across passes). A
+//! frame is a copy of (or a transition between) prepared photos, and a prepared photo is a pure
+//! function of its file's bytes and the options: whether it came from the cache, a prefetching
+//! worker or a synchronous decode on a miss, the bytes are the same.
+
+use std::sync::Arc;
+
+use tickframe_core::{
+    Canvas, Font, Frame, Rect, RenderContext, Rgba, Scene, Timebase, combine, mix64, text_width,
+};
+
+use super::cache::{CacheStats, Shared};
+use super::prepare::{Background, FitMode, PrepareOptions, ResizeFilter};
+use super::source::{list, probe};
+use super::{ANCHORS, FONT_NAMES, anchored, font_named};
+use crate::compose::{Transition, TransitionKind};
+use crate::params::{BuildError, Params, Value};
+use crate::registry::{BuildContext, ParamDoc, SceneInfo};
+
+/// The registry entry.
+pub(super) const INFO: SceneInfo = SceneInfo {
+    name: "slideshow",
+    summary: "photos from a folder with transitions, decoded and scaled ahead on background threads",
+    params: PARAMS,
+    build,
+};
+
+const PARAMS: &[ParamDoc] = &[
+    ParamDoc {
+        name: "folder",
+        kind: "path",
+        default: "",
+        doc: "the folder of photos (JPEG, PNG, GIF first frame, BMP), relative to the scene file",
+    },
+    ParamDoc { name: "recursive", kind: "bool", default: "false", doc: "also take photos from sub-folders" },
+    ParamDoc {
+        name: "order",
+        kind: "one of: shuffle, sorted",
+        default: "shuffle",
+        doc: "`shuffle`: a new seeded order every pass, no repeats until all were shown; `sorted`: by path",
+    },
+    ParamDoc {
+        name: "interval",
+        kind: "float 0.1..=86400",
+        default: "10",
+        doc: "seconds per photo, including its outgoing transition",
+    },
+    ParamDoc {
+        name: "transition",
+        kind: "transition, or an array of them",
+        default: "{ kind = \"crossfade\", duration = 1.0 }",
+        doc: "the transition into the next photo, as in a playlist entry (any of the twelve kinds); an array is used in turn, one per photo",
+    },
+    ParamDoc {
+        name: "fit",
+        kind: "one of: fit, fill, shrink",
+        default: "fit",
+        doc: "`fit`: whole photo, letterboxed; `fill`: covers the display, cropped; `shrink`: like fit but never enlarged",
+    },
+    ParamDoc {
+        name: "background",
+        kind: "colour or \"blur\"",
+        default: "#000000",
+        doc: "around a fitted photo: a colour (made opaque) or `blur`, a blurred, darkened copy of the photo",
+    },
+    ParamDoc {
+        name: "filter",
+        kind: "one of: lanczos3, catmull-rom, mitchell, bilinear, nearest",
+        default: "lanczos3",
+        doc: "resampling filter; every one gives the same bytes on every machine (lanczos3's kernel goes through libm)",
+    },
+    ParamDoc {
+        name: "max_megapixels",
+        kind: "float 0.01..=1000",
+        default: "100",
+        doc: "photos with more pixels are skipped (with a warning) before decoding: decompression bombs",
+    },
+    ParamDoc {
+        name: "prefetch",
+        kind: "int 0..=16",
+        default: "2",
+        doc: "photos prepared ahead of the one showing",
+    },
+    ParamDoc {
+        name: "workers",
+        kind: "int 0..=16",
+        default: "1",
+        doc: "background threads decoding and scaling (0: everything on the rendering thread)",
+    },
+    ParamDoc {
+        name: "cache_mb",
+        kind: "int 1..=65536",
+        default: "256",
+        doc: "prepared photos kept, in MiB (a 1920×1080 photo takes 7.9 MiB); least recently used go first",
+    },
+    ParamDoc {
+        name: "caption",
+        kind: "one of: none, name, date, name-date",
+        default: "none",
+        doc: "text drawn over each photo: its file name, its EXIF date (`YYYY-MM-DD HH:MM`, empty when unknown), or both",
+    },
+    ParamDoc {
+        name: "caption_anchor",
+        kind: "one of: top-left, top, top-right, left, center, right, bottom-left, bottom, bottom-right",
+        default: "bottom-left",
+        doc: "where the caption goes",
+    },
+    ParamDoc {
+        name: "caption_margin",
+        kind: "int 0..=4096",
+        default: "16",
+        doc: "px between the caption box and the display edge",
+    },
+    ParamDoc {
+        name: "caption_font",
+        kind: "one of: 4x6, 5x7, 5x8, 6x10, 6x13, 7x13, 8x13, 9x15, 10x20",
+        default: "10x20",
+        doc: "a bundled bitmap font",
+    },
+    ParamDoc { name: "caption_color", kind: "colour", default: "#ffffff", doc: "caption text colour" },
+    ParamDoc {
+        name: "caption_background",
+        kind: "colour",
+        default: "#00000099",
+        doc: "the box behind the caption (6 px padding); fully transparent draws none",
+    },
+];
+
+/// The caption's looks, fixed at build.
+#[derive(Debug, Clone, Copy)]
+struct CaptionStyle {
+    anchor: &'static str,
+    margin: u32,
+    font: &'static Font,
+    color: Rgba,
+    background: Rgba,
+}
+
+/// A built slideshow. Its photo list and schedule are fixed; only the cache changes, and it
+/// never changes what a frame shows.
+pub struct Slideshow {
+    shared: Arc<Shared>,
+    slot_ticks: u64,
+    /// The transitions used in turn, with their lengths in ticks.
+    transitions: Vec<(Transition, u64)>,
+    shuffle: bool,
+    prefetch: u64,
+    captions: Vec<String>,
+    caption: Option<CaptionStyle>,
+}
+
+impl std::fmt::Debug for Slideshow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slideshow")
+            .field("photos", &self.shared.photos.len())
+            .field("slot_ticks", &self.slot_ticks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Slideshow {
+    fn drop(&mut self) {
+        self.shared.shutdown();
+    }
+}
+
+/// A bijection of `0..n` keyed by `key`: a 4-round Feistel network on the smallest even-bit
+/// power-of-two domain ≥ n, cycle-walked into range. O(1) memory, a few steps on average.
+fn permute(i: u64, n: u64, key: u64) -> u64 {
+    if n <= 1 {
+        return 0;
+    }
+    let bits = 64 - (n - 1).leading_zeros();
+    let half = bits.div_ceil(2).max(1);
+    let mask = (1u64 << half) - 1;
+    let mut x = i;
+    loop {
+        let (mut l, mut r) = (x >> half, x & mask);
+        for round in 0..4u64 {
+            let f = mix64(key ^ r.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ round) & mask;
+            (l, r) = (r, l ^ f);
+        }
+        x = (l << half) | r;
+        if x < n {
+            return x;
+        }
+    }
+}
+
+impl Slideshow {
+    /// How many photos it shows (the usable ones found at build).
+    pub fn len(&self) -> usize {
+        self.shared.photos.len()
+    }
+
+    /// Always false: building fails when no photo is usable.
+    pub fn is_empty(&self) -> bool {
+        self.shared.photos.is_empty()
+    }
+
+    /// The file names of its photos, in sorted order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.shared.photos.iter().map(|p| p.name.as_str())
+    }
+
+    /// The cache's counters so far.
+    pub fn stats(&self) -> CacheStats {
+        self.shared.stats()
+    }
+
+    /// Ticks each photo is shown.
+    pub fn slot_ticks(&self) -> u64 {
+        self.slot_ticks
+    }
+
+    /// The index (into [`Slideshow::names`]) of the photo slot `slot` shows with `seed`.
+    pub fn photo_index(&self, seed: u64, slot: u64) -> usize {
+        let n = self.len() as u64;
+        if !self.shuffle || n <= 1 {
+            return (slot % n.max(1)) as usize;
+        }
+        let (pass, i) = (slot / n, slot % n);
+        let key = |pass: u64| combine(combine(seed, 0x7068_6f74_6f73), pass); // "photos"
+        let perm = |pass: u64, i: u64| permute(i, n, key(pass));
+        if n == 2 {
+            // Alternate, so the same photo never shows twice in a row.
+            return ((perm(0, 0) + slot) % 2) as usize;
+        }
+        // A pass never starts with the photo the previous one ended with: swap its first two.
+        if pass > 0 && i < 2 && perm(pass, 0) == perm(pass - 1, n - 1) {
+            return perm(pass, 1 - i) as usize;
+        }
+        perm(pass, i) as usize
+    }
+
+    /// The prepared photo of `slot` (a photo that fails to decode is replaced by the next one in
+    /// sorted order, deterministically), with its index.
+    fn photo(&self, seed: u64, slot: u64) -> Option<(usize, Arc<Frame>)> {
+        let n = self.len();
+        let first = self.photo_index(seed, slot);
+        (0..n).map(|j| (first + j) % n).find_map(|i| self.shared.get(i).ok().map(|f| (i, f)))
+    }
+
+    fn draw_caption(&self, canvas: &mut Canvas<'_>, index: usize, opacity: u8) {
+        let (Some(style), Some(text)) = (self.caption, self.captions.get(index)) else { return };
+        if text.is_empty() || opacity == 0 {
+            return;
+        }
+        const PAD: u32 = 6;
+        let (tw, th) = (text_width(text, style.font), style.font.character_size.height);
+        let (bw, bh) = (tw + 2 * PAD, th + 2 * PAD);
+        let (w, h) = (canvas.width(), canvas.height());
+        let (x, y) = anchored(style.anchor, w, h, bw, bh, style.margin);
+        let scale = |a: u8| tickframe_core::mul255(u32::from(a), u32::from(opacity)) as u8;
+        if style.background.a > 0 {
+            canvas.fill_rect(Rect::new(x, y, bw, bh), style.background.with_alpha(scale(style.background.a)));
+        }
+        canvas.text(
+            text,
+            x + PAD as i32,
+            y + PAD as i32,
+            style.font,
+            style.color.with_alpha(scale(style.color.a)),
+        );
+    }
+}
+
+impl Scene for Slideshow {
+    fn render(&self, ctx: &RenderContext, canvas: &mut Canvas<'_>) {
+        let slot = ctx.tick / self.slot_ticks;
+        let t = ctx.tick % self.slot_ticks;
+        for j in 1..=self.prefetch {
+            self.shared.request(self.photo_index(ctx.seed, slot + j));
+        }
+        let Some((cur_i, cur)) = self.photo(ctx.seed, slot) else {
+            canvas.clear(Rgba::BLACK);
+            return;
+        };
+        if cur.size() != canvas.size() {
+            // Rendered at another size than built for: scale the prepared photo (nearest).
+            canvas.clear(Rgba::BLACK);
+            let (w, h) = (canvas.width(), canvas.height());
+            canvas.blit(&cur, Rect::new(0, 0, cur.width(), cur.height()), Rect::new(0, 0, w, h), 255);
+            self.draw_caption(canvas, cur_i, 255);
+            return;
+        }
+        let (transition, n) = self.transitions[(slot % self.transitions.len() as u64) as usize];
+        if n > 0 && t >= self.slot_ticks - n {
+            let step = t - (self.slot_ticks - n);
+            let progress = (step + 1) as f64 / (n + 1) as f64;
+            let Some((next_i, next)) = self.photo(ctx.seed, slot + 1) else { return };
+            transition.apply(progress, combine(ctx.seed, slot), cur.view(), next.view(), canvas.pixels_mut());
+            let a = (transition.easing.apply(progress) * 255.0).round() as u8;
+            self.draw_caption(canvas, cur_i, 255 - a);
+            self.draw_caption(canvas, next_i, a);
+        } else {
+            canvas.pixels_mut().copy_from_slice(cur.pixels());
+            self.draw_caption(canvas, cur_i, 255);
+        }
+    }
+}
+
+/// The transitions of the `transition` parameter: one, or an array used in turn.
+fn transitions(params: &mut Params) -> Result<Vec<Transition>, BuildError> {
+    let Some(v) = params.take("transition") else {
+        return Ok(vec![Transition::new(TransitionKind::Crossfade)]);
+    };
+    let items = match &v.value {
+        Value::Array(items) if !items.is_empty() => items.clone(),
+        Value::Array(_) => {
+            return Err(BuildError::new(
+                v.at.or(params.location()),
+                "`slideshow.transition`: expected a transition or a non-empty array of them, found an empty array",
+            ));
+        }
+        _ => vec![v.clone()],
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let path = if items.len() > 1 {
+                format!("slideshow.transition[{i}]")
+            } else {
+                "slideshow.transition".into()
+            };
+            Transition::from_value(item, &path)
+                .map_err(|e| BuildError::new(e.at.or(v.at).or(params.location()), e.message))
+        })
+        .collect()
+}
+
+fn build(params: &mut Params, cx: &mut BuildContext) -> Result<Arc<dyn Scene>, BuildError> {
+    Ok(Arc::new(Slideshow::from_params(params, cx)?))
+}
+
+impl Slideshow {
+    /// Builds a slideshow from scene-file parameters (see `tickframe scenes slideshow`): lists and
+    /// probes the folder, skipping (with a warning in `cx`) files that cannot be read or decoded
+    /// or exceed the size limit, and starts the background workers.
+    ///
+    /// # Errors
+    /// Bad parameters, an unreadable folder, or a folder with no usable photo.
+    pub fn from_params(params: &mut Params, cx: &mut BuildContext) -> Result<Slideshow, BuildError> {
+        let folder = params.path("folder", &cx.base_dir)?;
+        let folder_at = params.location_of("folder");
+        let recursive = params.bool("recursive", false)?;
+        let shuffle = params.choice("order", "shuffle", &["shuffle", "sorted"])? == "shuffle";
+        let interval = params.float_in("interval", 10.0, 0.1..=86_400.0)?;
+        let interval_at = params.location_of("interval");
+        let transitions = transitions(params)?;
+        let fit = match params.choice("fit", "fit", &["fit", "fill", "shrink"])?.as_str() {
+            "fill" => FitMode::Fill,
+            "shrink" => FitMode::Shrink,
+            _ => FitMode::Fit,
+        };
+        let background = match params.take("background") {
+            Some(v) if v.value == Value::Str("blur".into()) => Background::Blur,
+            Some(v) => {
+                let mut p = Params::new("slideshow", params.location());
+                p.insert("background", None, v);
+                Background::Color(p.color("background", Rgba::BLACK)?)
+            }
+            None => Background::Color(Rgba::BLACK),
+        };
+        let filter = ResizeFilter::from_name(&params.choice("filter", "lanczos3", &ResizeFilter::NAMES)?)
+            .unwrap_or_default();
+        let max_pixels = (params.float_in("max_megapixels", 100.0, 0.01..=1000.0)? * 1e6).round() as u64;
+        let prefetch = params.u32_in("prefetch", 2, 0..=16)?;
+        let workers = params.u32_in("workers", 1, 0..=16)?;
+        let cache_mb = params.u32_in("cache_mb", 256, 1..=65_536)?;
+        let caption = params.choice("caption", "none", &["none", "name", "date", "name-date"])?;
+        let anchor = params.choice("caption_anchor", "bottom-left", ANCHORS)?;
+        let margin = params.u32_in("caption_margin", 16, 0..=4096)?;
+        let font = font_named(&params.choice("caption_font", "10x20", FONT_NAMES)?);
+        let color = params.color("caption_color", Rgba::WHITE)?;
+        let caption_bg = params.color("caption_background", Rgba::new(0, 0, 0, 0x99))?;
+
+        let tb = Timebase::new(cx.rate);
+        let slot_ticks = tb.ticks_for_seconds(interval).max(1);
+        let mut timed = Vec::with_capacity(transitions.len());
+        for t in transitions {
+            let n = tb.ticks_for_seconds(t.duration);
+            if n >= slot_ticks {
+                return Err(BuildError::new(
+                    interval_at,
+                    format!(
+                        "`slideshow.transition`: expected a transition shorter than the interval ({interval} s = {slot_ticks} ticks), found {} s = {n} ticks",
+                        t.duration
+                    ),
+                ));
+            }
+            timed.push((t, n));
+        }
+
+        let files = list(&folder, recursive).map_err(|e| {
+            BuildError::new(folder_at, format!("slideshow: cannot list folder `{}`: {e}", folder.display()))
+        })?;
+        let mut photos = Vec::with_capacity(files.len());
+        for f in &files {
+            match probe(f, max_pixels) {
+                Ok(p) => photos.push(p),
+                Err(e) => cx.warn(format!("slideshow: skipping `{}`: {e}", f.display())),
+            }
+        }
+        if photos.is_empty() {
+            return Err(BuildError::new(
+                folder_at,
+                format!(
+                    "slideshow: no usable photo in `{}` ({} candidate file{} with extension {}{}); put JPEG, PNG, GIF or BMP files there",
+                    folder.display(),
+                    files.len(),
+                    if files.len() == 1 { "" } else { "s" },
+                    super::source::EXTENSIONS.join(", "),
+                    if recursive {
+                        ", searched recursively"
+                    } else {
+                        "; `recursive = true` searches sub-folders"
+                    }
+                ),
+            ));
+        }
+        let captions: Vec<String> = photos
+            .iter()
+            .map(|p| match caption.as_str() {
+                "name" => p.name.clone(),
+                "date" => p.date.clone().unwrap_or_default(),
+                "name-date" => match &p.date {
+                    Some(d) => format!("{}  {d}", p.name),
+                    None => p.name.clone(),
+                },
+                _ => String::new(),
+            })
+            .collect();
+        let caption = (caption != "none").then_some(CaptionStyle {
+            anchor: ANCHORS.iter().copied().find(|a| *a == anchor).unwrap_or("bottom-left"),
+            margin,
+            font,
+            color,
+            background: caption_bg,
+        });
+        let opts = PrepareOptions { size: cx.size, fit, background, filter, max_pixels };
+        let shared = Shared::new(photos, opts, u64::from(cache_mb) << 20, workers as usize);
+        let show = Slideshow {
+            shared,
+            slot_ticks,
+            transitions: timed,
+            shuffle,
+            prefetch: u64::from(prefetch),
+            captions,
+            caption,
+        };
+        // Start on the first photos at once.
+        for j in 0..=show.prefetch {
+            show.shared.request(show.photo_index(0, j));
+        }
+        Ok(show)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permutations_are_bijections() {
+        for n in [1u64, 2, 3, 5, 16, 17, 100, 1000] {
+            for key in [0u64, 7, u64::MAX] {
+                let mut seen = vec![false; n as usize];
+                for i in 0..n {
+                    let p = permute(i, n, key) as usize;
+                    assert!(!seen[p], "n={n} key={key}: {p} twice");
+                    seen[p] = true;
+                }
+            }
+        }
+    }
+}
