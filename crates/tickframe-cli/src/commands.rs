@@ -8,9 +8,11 @@ use tickframe_core::{RenderContext, Renderer, Timebase};
 use tickframe_engine::{
     Engine, EngineConfig, EngineError, FaultPolicy, FrameLogWriter, MissPolicy, RunOptions, SceneKey,
 };
-use tickframe_scenes::file::{Overrides, SceneFile, demo_scene, load_scene_file};
+use tickframe_scenes::file::{Overrides, SceneFile, demo_scene};
+use tickframe_scenes::photo::ClockStart;
 use tickframe_scenes::registry::builtin_scenes;
 
+use crate::devices::{DeviceArgs, device_output, window_output};
 use crate::output::{
     NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, WithProgress, encode_png, write_atomically,
 };
@@ -20,9 +22,19 @@ use crate::{Failure, RenderOpts};
 /// Loads the scene file (or the built-in demo) with the command-line overrides, printing its
 /// warnings to stderr.
 fn load(file: Option<&Path>, opts: &RenderOpts) -> Result<SceneFile, Failure> {
+    load_clocked(file, opts, None)
+}
+
+/// [`load`] with the start of every clock overlay replaced.
+fn load_clocked(
+    file: Option<&Path>,
+    opts: &RenderOpts,
+    clock: Option<ClockStart>,
+) -> Result<SceneFile, Failure> {
     let overrides = Overrides { size: opts.size, rate: opts.fps, seed: opts.seed };
     let scene = match file {
-        Some(path) => load_scene_file(path, &overrides).map_err(|e| Failure::BadInput(e.to_string()))?,
+        Some(path) => SceneFile::load_with_clock(path, &overrides, clock)
+            .map_err(|e| Failure::BadInput(e.to_string()))?,
         None => demo_scene(&overrides),
     };
     for w in &scene.warnings {
@@ -81,6 +93,10 @@ pub struct EngineArgs {
     /// soak runs with `--out null`). File outputs are always unpaced.
     #[arg(long)]
     pub unpaced: bool,
+    /// Leave presenter threads at normal scheduling priority (by default they ask for real-time
+    /// priority where permitted, so a busy machine does not delay frames).
+    #[arg(long)]
+    pub normal_priority: bool,
 }
 
 impl Default for EngineArgs {
@@ -93,6 +109,7 @@ impl Default for EngineArgs {
             report: None,
             log_frames: None,
             unpaced: false,
+            normal_priority: false,
         }
     }
 }
@@ -127,14 +144,52 @@ fn init_tracing() {
 }
 
 /// `tickframe play`.
+/// The clock start `--clock` asks for: `now` reads the wall clock once, here, at launch
+/// (UTC: tickframe reads no time-zone database), anything else is `HH:MM[:SS]` or a date-time.
+fn clock_start(clock: Option<&str>) -> Result<Option<ClockStart>, Failure> {
+    match clock {
+        None => Ok(None),
+        Some("now") => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            Ok(Some(ClockStart { seconds: secs }))
+        }
+        Some(text) => {
+            ClockStart::parse(text).map(Some).map_err(|e| Failure::BadInput(format!("--clock: {e}")))
+        }
+    }
+}
+
+/// `tickframe play`.
+#[allow(clippy::too_many_arguments)]
 pub fn play(
     file: Option<&Path>,
-    out: &str,
+    outs: &[String],
     seconds: Option<f64>,
     opts: &RenderOpts,
     eng: &EngineArgs,
+    devices: &DeviceArgs,
+    clock: Option<&str>,
 ) -> Result<(), Failure> {
-    let spec = OutputSpec::parse(out).map_err(Failure::BadInput)?;
+    let specs: Vec<OutputSpec> = if outs.is_empty() {
+        vec![OutputSpec::Terminal]
+    } else {
+        outs.iter().map(|o| OutputSpec::parse(o)).collect::<Result<_, _>>().map_err(Failure::BadInput)?
+    };
+    let realtime = specs.iter().any(OutputSpec::is_realtime);
+    let files = specs.iter().any(|s| matches!(s, OutputSpec::PngDir(_) | OutputSpec::Raw));
+    if realtime && files {
+        return Err(Failure::BadInput(
+            "file outputs (png-dir, raw) are written as fast as possible and cannot be combined with \
+             real-time outputs (terminal, window, controllers) in one run"
+                .into(),
+        ));
+    }
+    if specs.iter().filter(|s| **s == OutputSpec::Terminal).count() > 1 {
+        return Err(Failure::BadInput("--out terminal can be given only once".into()));
+    }
+    let clock_start = clock_start(clock)?;
     if let Some(s) = seconds
         && !(s.is_finite() && s > 0.0)
     {
@@ -148,14 +203,14 @@ pub fn play(
     {
         return Err(Failure::BadInput(format!("--cache-mb must be a positive number of MiB, got {mb}")));
     }
-    if spec == OutputSpec::Terminal && !TerminalOutput::available() {
+    if specs.contains(&OutputSpec::Terminal) && !TerminalOutput::available() {
         return Err(Failure::BadInput(
             "stdout is not a terminal, so the terminal preview cannot run; \
              use --out png-dir:DIR, --out raw (piped, e.g. to ffmpeg) or --out null"
                 .into(),
         ));
     }
-    let scene = load(file, opts)?;
+    let scene = load_clocked(file, opts, clock_start)?;
     let tb = Timebase::new(scene.rate);
     let frame_bytes = scene.size.area() * 4;
     let workers = eng
@@ -178,21 +233,25 @@ pub fn play(
             (two_seconds * frame_bytes).min(256 << 20).max((2 * workers + 2) * frame_bytes)
         }
     };
-    let realtime = spec == OutputSpec::Terminal;
-    let paced = !eng.unpaced && matches!(spec, OutputSpec::Terminal | OutputSpec::Null);
+    let paced = !eng.unpaced && !files;
     let frames = match seconds {
         Some(s) => Some(tb.ticks_for_seconds(s).max(1)),
         None if realtime => None,
         None => Some(tb.ticks_for_seconds(10.0)),
     };
-    let output: Box<dyn Output> = match spec {
-        OutputSpec::Terminal => Box::new(TerminalOutput::default()),
-        OutputSpec::PngDir(dir) => {
-            Box::new(WithProgress::new(Box::new(PngDirOutput::new(dir)), frames.unwrap_or(0)))
-        }
-        OutputSpec::Raw => Box::new(RawOutput::default()),
-        OutputSpec::Null => Box::new(NullOutput),
-    };
+    let mut outputs: Vec<Box<dyn Output>> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        outputs.push(match spec {
+            OutputSpec::Terminal => Box::new(TerminalOutput::default()),
+            OutputSpec::PngDir(dir) => {
+                Box::new(WithProgress::new(Box::new(PngDirOutput::new(dir)), frames.unwrap_or(0)))
+            }
+            OutputSpec::Raw => Box::new(RawOutput::default()),
+            OutputSpec::Null => Box::new(NullOutput),
+            OutputSpec::Window { fullscreen } => window_output(fullscreen).map_err(Failure::BadInput)?,
+            OutputSpec::Device(url) => device_output(&url, scene.size, devices).map_err(Failure::BadInput)?,
+        });
+    }
     let config = EngineConfig {
         workers,
         cache_bytes,
@@ -206,6 +265,7 @@ pub fn play(
             FaultArg::ErrorFrame => FaultPolicy::ErrorFrame,
             FaultArg::Previous => FaultPolicy::PreviousFrame,
         },
+        raise_presenter_priority: !eng.normal_priority,
         ..EngineConfig::default()
     };
     let base = RenderContext::new(scene.size, scene.rate, scene.seed, 0);
@@ -218,7 +278,8 @@ pub fn play(
             let file = std::fs::File::create(path)
                 .map_err(|e| Failure::BadInput(format!("cannot create `{}`: {e}", path.display())))?;
             let w = std::io::BufWriter::with_capacity(1 << 16, file);
-            Some(FrameLogWriter::start(w, 1 << 16, vec![output.name().to_string()], "cpu")?)
+            let names = outputs.iter().map(|o| o.name().to_string()).collect();
+            Some(FrameLogWriter::start(w, 1 << 16, names, "cpu")?)
         }
         None => None,
     };
@@ -229,7 +290,7 @@ pub fn play(
         log: log_writer.as_ref().and_then(FrameLogWriter::log),
         scene_name: scene_label(file),
     };
-    let result = engine.run(vec![output], run);
+    let result = engine.run(outputs, run);
     let log_stats = match log_writer {
         Some(w) => Some(w.finish()?),
         None => None,
@@ -247,8 +308,16 @@ pub fn play(
         report.ticks, scene.rate, report.wall_seconds, render.p50, render.p99, render.max
     );
     eprint!("{}", report.summary());
+    if let Some(start) = clock_start {
+        eprintln!("clock overlays started at {} s since 1970-01-01 (--clock)", start.seconds);
+    }
     if let Some(path) = &eng.report {
-        let text = serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?;
+        let mut value = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
+        if let (Some(obj), Some(start)) = (value.as_object_mut(), clock_start) {
+            // Recorded so a run with `--clock now` can be reproduced: `--clock` takes this back.
+            obj.insert("clock_start_unix_seconds".into(), serde_json::json!(start.seconds));
+        }
+        let text = serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?;
         write_atomically(path, text.as_bytes())
             .map_err(|e| Failure::BadInput(format!("cannot write `{}`: {e}", path.display())))?;
     }

@@ -6,6 +6,7 @@
 pub mod alloc_count;
 mod bench;
 mod commands;
+pub mod devices;
 pub use bench::BenchArgs;
 pub use commands::{EngineArgs, FaultArg, MissArg};
 pub mod output;
@@ -105,9 +106,12 @@ pub enum Command {
     Play {
         /// The scene file (TOML). Without it, the built-in demo plays.
         file: Option<PathBuf>,
-        /// Where frames go: `terminal` (default), `png-dir:DIR`, `raw` (RGBA to stdout), `null`.
-        #[arg(long, default_value = "terminal")]
-        out: String,
+        /// Where frames go (repeat for several outputs at once, each with its own presenter):
+        /// `terminal` (default), `window`, `window:fullscreen`, `png-dir:DIR`, `raw` (RGBA to
+        /// stdout), `null`, or a controller URL: `ddp://host`, `e131://host?universe=1`,
+        /// `artnet://host?universe=0`, `opc://host:7890`.
+        #[arg(long)]
+        out: Vec<String>,
         /// How many seconds of frames to play. Default: until `q` in the terminal, 10 s elsewhere.
         #[arg(long)]
         seconds: Option<f64>,
@@ -117,6 +121,13 @@ pub enum Command {
         /// Render-ahead engine options.
         #[command(flatten)]
         engine: EngineArgs,
+        /// LED mapping and colour for controller outputs.
+        #[command(flatten)]
+        devices: devices::DeviceArgs,
+        /// Start time of clock overlays: `now` (fixed once at launch and recorded in the report)
+        /// or `HH:MM[:SS]`. Default: the scene file's own start.
+        #[arg(long)]
+        clock: Option<String>,
     },
     /// Render one frame to a PNG file.
     Render {
@@ -183,8 +194,8 @@ pub fn run() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Play { file, out, seconds, opts, engine } => {
-            commands::play(file.as_deref(), &out, seconds, &opts, &engine)
+        Command::Play { file, out, seconds, opts, engine, devices, clock } => {
+            commands::play(file.as_deref(), &out, seconds, &opts, &engine, &devices, clock.as_deref())
         }
         Command::Render { file, tick, output, opts } => commands::render(&file, tick, &output, &opts),
         Command::Scenes { name } => commands::scenes(name.as_deref()),

@@ -244,11 +244,8 @@ fn export(args: TraceArgs) -> Result<(), Failure> {
         return Err(Failure::BadInput(format!("--seconds must be a positive number, got {s}")));
     }
     let o = &args.opts;
-    let scene = load_scene_file(
-        &file,
-        &Overrides { size: o.size, rate: o.fps, seed: o.seed, ..Overrides::default() },
-    )
-    .map_err(|e| Failure::BadInput(e.to_string()))?;
+    let scene = load_scene_file(&file, &Overrides { size: o.size, rate: o.fps, seed: o.seed })
+        .map_err(|e| Failure::BadInput(e.to_string()))?;
     for w in &scene.warnings {
         eprintln!("{w}");
     }
@@ -404,6 +401,13 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
         OutputSpec::PngDir(dir) => Box::new(PngDirOutput::new(dir)),
         OutputSpec::Raw => Box::new(RawOutput::default()),
         OutputSpec::Null => Box::new(NullOutput),
+        OutputSpec::Window { fullscreen } => {
+            crate::devices::window_output(fullscreen).map_err(Failure::BadInput)?
+        }
+        OutputSpec::Device(url) => {
+            crate::devices::device_output(&url, size, &crate::devices::DeviceArgs::default())
+                .map_err(Failure::BadInput)?
+        }
     };
     let info = RunInfo {
         size,

@@ -55,6 +55,11 @@ pub struct EngineConfig {
     pub min_lookahead: u64,
     /// Largest look-ahead window in frames (default 600); also capped by what the cache holds.
     pub max_lookahead: u64,
+    /// Ask the OS to run presenter threads before anything else on the machine (default
+    /// `true`): real-time `SCHED_FIFO` priority 10 where permitted (root or `CAP_SYS_NICE`, as
+    /// on a Pi driving LEDs), else the highest normal priority permitted, else unchanged. Each
+    /// output's report says what was granted. Workers keep normal priority.
+    pub raise_presenter_priority: bool,
 }
 
 impl Default for EngineConfig {
@@ -68,6 +73,7 @@ impl Default for EngineConfig {
             fault_policy: FaultPolicy::ErrorFrame,
             min_lookahead: 0,
             max_lookahead: 600,
+            raise_presenter_priority: true,
         }
     }
 }

@@ -107,6 +107,43 @@ fn render_caught(
     }
 }
 
+/// Raises the calling (presenter) thread's scheduling priority as far as permitted; returns
+/// what was granted: `realtime`, `raised` or `normal`.
+fn raise_presenter_priority(wanted: bool) -> &'static str {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, RealtimeThreadSchedulePolicy, ThreadPriority, ThreadPriorityValue,
+        ThreadSchedulePolicy,
+    };
+    if !wanted {
+        return "normal";
+    }
+    #[cfg(unix)]
+    {
+        use thread_priority::unix::{set_thread_priority_and_policy, thread_native_id};
+        let id = thread_native_id();
+        if let Ok(p) = ThreadPriorityValue::try_from(10u8)
+            && set_thread_priority_and_policy(
+                id,
+                ThreadPriority::Crossplatform(p),
+                ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
+            )
+            .is_ok()
+        {
+            return "realtime";
+        }
+        if set_thread_priority_and_policy(
+            id,
+            ThreadPriority::Max,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other),
+        )
+        .is_ok()
+        {
+            return "raised";
+        }
+    }
+    "normal"
+}
+
 fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
@@ -652,10 +689,17 @@ fn presenter_loop(
     let end = frames.unwrap_or(Tick::MAX);
     let realtime = out.is_realtime();
     let mut ps = PresenterStats::new(out.name());
+    if paced {
+        ps.report.presenter_priority = raise_presenter_priority(cfg.raise_presenter_priority).to_string();
+    } else {
+        ps.report.presenter_priority = "normal".to_string();
+    }
     let mut inline = Inline { renderer: Renderer::new(cfg.draw_mode), frame: Frame::new(engine.base.size) };
     let mut status = String::with_capacity(160);
     let period_ticks = u64::from(tb.rate().as_f64().ceil() as u32).max(1);
     let quarter_period = Duration::from_nanos(u64::try_from(tb.tick_to_nanos(1)).unwrap_or(u64::MAX) / 4);
+    // How long before each deadline the presenter wakes to look the frame up.
+    let prep = quarter_period.min(Duration::from_millis(2));
     // Steady state for allocation counting starts after the window had time to reach its size.
     let warm = {
         let max = shared.lock().window.stats.max;
@@ -702,7 +746,9 @@ fn presenter_loop(
         let deadline_ns = u64::try_from(tb.tick_to_nanos(k)).unwrap_or(u64::MAX);
         let deadline = t0 + Duration::from_nanos(deadline_ns);
         if paced {
-            sleep_until(deadline, &|| shared.stopped());
+            // Wake a little early: the cache lookup (and any wait for its lock) happens before
+            // the deadline, and the frame goes out right at it.
+            sleep_until(deadline.checked_sub(prep).unwrap_or(deadline), &|| shared.stopped());
             if shared.stopped() {
                 break;
             }
@@ -711,7 +757,7 @@ fn presenter_loop(
         let mut deadline_ns = deadline_ns;
         if paced {
             // No catching up: show the tick due now, count the skipped ones as dropped.
-            let due = tb.tick_at_nanos(wake.duration_since(t0).as_nanos());
+            let due = tb.tick_at_nanos((wake + prep).duration_since(t0).as_nanos());
             if due > k {
                 let skip = due.min(end) - k;
                 ps.report.skipped += skip;
@@ -848,8 +894,12 @@ fn presenter_loop(
             );
             out.set_status(&status);
         }
+        let prepared = Instant::now();
+        let work = nanos(prepared.duration_since(wake));
+        if paced {
+            sleep_until(t0 + Duration::from_nanos(deadline_ns), &|| shared.stopped());
+        }
         let present_start = Instant::now();
-        let work = nanos(present_start.duration_since(wake));
         let view = match &shown {
             Shown::Cached(f) => f.view(),
             Shown::Inline => inline.frame.view(),
@@ -914,6 +964,7 @@ fn presenter_loop(
                 cache_hit: hit,
                 repeated: matches!(shown, Shown::Previous),
                 output: u16::try_from(idx).unwrap_or(u16::MAX),
+                device_hash: out.last_device_hash(),
             });
         }
         if let Some(count) = engine.alloc_counter

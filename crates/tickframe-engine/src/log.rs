@@ -29,6 +29,9 @@ pub struct FrameRecord {
     pub repeated: bool,
     /// Which output (index into the run's outputs).
     pub output: u16,
+    /// XXH3-64 of the bytes that actually left for the device after mapping and colour, for
+    /// outputs that transform frames (LED controllers); `None` otherwise.
+    pub device_hash: Option<u64>,
 }
 
 /// One JSON line: the record with the output's name and the backend.
@@ -44,6 +47,8 @@ struct Line<'a> {
     repeated: bool,
     output: &'a str,
     backend: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_hash: Option<String>,
 }
 
 /// Counts of a frame log.
@@ -112,6 +117,7 @@ impl FrameLogWriter {
                     repeated: r.repeated,
                     output: name,
                     backend,
+                    device_hash: r.device_hash.map(|h| format!("{h:016x}")),
                 };
                 serde_json::to_writer(&mut out, &line)?;
                 out.write_all(b"\n")?;

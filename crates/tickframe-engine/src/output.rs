@@ -57,6 +57,13 @@ pub trait Output: Send {
     /// A short status line (tick, timings) an output may show. Default: ignored.
     fn set_status(&mut self, _status: &str) {}
 
+    /// XXH3-64 of the bytes the last `present` sent to the device after mapping and colour,
+    /// for outputs that transform frames (LED controllers), so device output can be checked
+    /// against a trace. Default `None`.
+    fn last_device_hash(&self) -> Option<u64> {
+        None
+    }
+
     /// The output's name in reports and logs. Default `"output"`.
     fn name(&self) -> &str {
         "output"

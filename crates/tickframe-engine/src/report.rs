@@ -39,6 +39,9 @@ impl Percentiles {
 pub struct OutputReport {
     /// The output's name.
     pub output: String,
+    /// The scheduling its presenter thread got: `realtime` (SCHED_FIFO), `raised` (a higher
+    /// normal priority), `normal`.
+    pub presenter_priority: String,
     /// Frames handed to the output (repeats included).
     pub presented: u64,
     /// Ticks never shown: skipped after a stall plus ticks whose frame was missing and the
@@ -209,8 +212,9 @@ impl RunReport {
         for o in &self.outputs {
             let _ = writeln!(
                 s,
-                "{}: {} presented, {} dropped ({} skipped, {} repeated), {} late; interval p50 {:.2} p95 {:.2} p99 {:.2} max {:.2} ms; lateness p99 {:.2} max {:.2} ms; gaps >25/33/50 ms: {}/{}/{}",
+                "{} ({} priority): {} presented, {} dropped ({} skipped, {} repeated), {} late; interval p50 {:.2} p95 {:.2} p99 {:.2} max {:.2} ms; lateness p99 {:.2} max {:.2} ms; gaps >25/33/50 ms: {}/{}/{}",
                 o.output,
+                o.presenter_priority,
                 o.presented,
                 o.dropped,
                 o.skipped,

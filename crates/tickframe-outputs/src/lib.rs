@@ -18,6 +18,7 @@
 mod artnet;
 mod color;
 mod ddp;
+mod device;
 mod e131;
 mod led;
 mod mapping;
@@ -44,6 +45,7 @@ pub use e131::{
     VECTOR_E131_DATA_PACKET, VECTOR_E131_EXTENDED_SYNCHRONIZATION, VECTOR_ROOT_E131_DATA,
     VECTOR_ROOT_E131_EXTENDED, default_cid, e131_multicast_addr, sync_packet,
 };
+pub use device::DeviceOutput;
 pub use led::{DeviceFrame, FrameSizeError, LedPipeline};
 pub use mapping::{Led, Mapping, MappingError, MappingOptions, Panel, Rotation};
 pub use network::{LedOutput, NetworkOutput, OpenError, ddp_timecode};

@@ -3,13 +3,12 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufReader, BufWriter};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use tickframe_core::FrameRate;
 
 use crate::TraceError;
-use crate::names::GIF as FILE;
 use crate::timing::gif_centis_at;
 
 /// A frame prepared off-thread: palette indices already LZW-compressed, and the hash of the
@@ -179,58 +178,4 @@ impl GifWriter {
         let bytes = file.metadata().map_err(TraceError::io(&self.path))?.len();
         Ok((bytes, self.written))
     }
-}
-
-/// Decodes a GIF into `(delay in centiseconds, XXH3-128 of the composed RGBA)` per frame.
-/// Frames are composed onto the canvas as a viewer would (disposal "keep").
-///
-/// # Errors
-/// [`TraceError::Corrupt`] naming the frame that could not be decoded.
-pub fn decode_gif(path: &Path) -> Result<(u32, u32, Vec<(u16, u128)>), TraceError> {
-    let file = File::open(path).map_err(TraceError::io(path))?;
-    let mut opts = gif::DecodeOptions::new();
-    opts.set_color_output(gif::ColorOutput::RGBA);
-    let mut dec = opts
-        .read_info(BufReader::new(file))
-        .map_err(|e| TraceError::corrupt(FILE, None, format!("cannot read the GIF header: {e}")))?;
-    let (w, h) = (u32::from(dec.width()), u32::from(dec.height()));
-    let mut canvas = vec![0u8; w as usize * h as usize * 4];
-    let mut frames = Vec::new();
-    loop {
-        let n = frames.len();
-        let frame = match dec.read_next_frame() {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return Err(TraceError::corrupt(FILE, None, format!("GIF frame {n} cannot be decoded: {e}")));
-            }
-        };
-        let (fl, ft, fw, fh) = (
-            usize::from(frame.left),
-            usize::from(frame.top),
-            usize::from(frame.width),
-            usize::from(frame.height),
-        );
-        if fl + fw > w as usize || ft + fh > h as usize || frame.buffer.len() < fw * fh * 4 {
-            return Err(TraceError::corrupt(FILE, None, format!("GIF frame {n} lies outside the canvas")));
-        }
-        for y in 0..fh {
-            for x in 0..fw {
-                let s = &frame.buffer[(y * fw + x) * 4..][..4];
-                if s[3] != 0 {
-                    canvas[((ft + y) * w as usize + fl + x) * 4..][..4].copy_from_slice(s);
-                }
-            }
-        }
-        frames.push((frame.delay, crate::hash_rgba(&canvas)));
-    }
-    Ok((w, h, frames))
-}
-
-/// The GIF delays (centiseconds) of a GIF file, in frame order.
-///
-/// # Errors
-/// As [`decode_gif`].
-pub fn gif_delays(path: &Path) -> Result<Vec<u16>, TraceError> {
-    Ok(decode_gif(path)?.2.into_iter().map(|(d, _)| d).collect())
 }

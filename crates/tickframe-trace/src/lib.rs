@@ -33,7 +33,6 @@ mod verify;
 
 pub use error::TraceError;
 pub use export::{ExportOptions, ExportSummary, Formats, export_scene};
-pub use gifenc::{decode_gif, gif_delays};
 pub use index::{
     FORMAT_VERSION, FileInfo, FrameRecord, INDEX_FILE, Rate, SceneInfo, TraceIndex, digest_of, hex128,
     parse_hex128, read_index,

@@ -167,8 +167,8 @@ impl Quantizer {
             for &k in &self.used[lo..hi] {
                 let k = usize::from(k);
                 n += u64::from(self.count[k]);
-                for c in 0..3 {
-                    s[c] += u64::from(self.sums[k][c]);
+                for (acc, &v) in s.iter_mut().zip(&self.sums[k]) {
+                    *acc += u64::from(v);
                 }
                 self.map[k] = i as u8;
             }
@@ -215,7 +215,7 @@ mod tests {
     #[test]
     fn many_colours_are_reduced_deterministically() {
         let rgba: Vec<u8> =
-            (0..4096u32).flat_map(|i| [(i * 7) as u8, (i * 13 >> 2) as u8, (i >> 4) as u8, 255]).collect();
+            (0..4096u32).flat_map(|i| [(i * 7) as u8, ((i * 13) >> 2) as u8, (i >> 4) as u8, 255]).collect();
         let mut q = Quantizer::new();
         let (mut a, mut pa, mut b, mut pb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         assert!(!q.quantize(&rgba, &mut a, &mut pa));

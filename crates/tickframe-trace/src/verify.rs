@@ -106,8 +106,7 @@ pub fn load_trace_scene(
     let rate =
         FrameRate::new(index.rate.num, index.rate.den).map_err(|e| TraceError::BadInput(e.to_string()))?;
     let assets = asset_dir.map_or_else(|| PathBuf::from(&index.scene.asset_dir), Path::to_path_buf);
-    let overrides =
-        Overrides { size: Some(size), rate: Some(rate), seed: Some(index.seed), ..Overrides::default() };
+    let overrides = Overrides { size: Some(size), rate: Some(rate), seed: Some(index.seed) };
     parse_scene_str(&source, &path.display().to_string(), &assets, &overrides).map_err(|e| {
         TraceError::BadInput(format!(
             "{e}\n(relative asset paths are resolved against `{}`, recorded when the trace was made; pass --assets DIR to use another folder)",

@@ -82,10 +82,18 @@ pub enum OutputSpec {
     Raw,
     /// Rendered and dropped.
     Null,
+    /// A desktop window (`window`, or `window:fullscreen`).
+    Window {
+        /// Borderless fullscreen.
+        fullscreen: bool,
+    },
+    /// A network LED controller: `ddp://…`, `e131://…`, `artnet://…`, `opc://…`.
+    Device(String),
 }
 
 impl OutputSpec {
-    /// Parses `terminal`, `png-dir:DIR`, `raw` or `null`.
+    /// Parses `terminal`, `png-dir:DIR`, `raw`, `null`, `window[:fullscreen]` or a controller
+    /// URL (`ddp://`, `e131://`, `artnet://`, `opc://`; checked when the output is built).
     ///
     /// # Errors
     /// A message listing the accepted forms.
@@ -94,12 +102,23 @@ impl OutputSpec {
             "terminal" => Ok(OutputSpec::Terminal),
             "raw" => Ok(OutputSpec::Raw),
             "null" => Ok(OutputSpec::Null),
+            "window" => Ok(OutputSpec::Window { fullscreen: false }),
+            "window:fullscreen" => Ok(OutputSpec::Window { fullscreen: true }),
+            _ if text.contains("://") => Ok(OutputSpec::Device(text.to_string())),
             _ => match text.strip_prefix("png-dir:") {
                 Some(dir) if !dir.is_empty() => Ok(OutputSpec::PngDir(PathBuf::from(dir))),
                 _ => Err(format!(
-                    "unknown output `{text}`: expected `terminal`, `png-dir:DIR`, `raw` or `null`"
+                    "unknown output `{text}`: expected `terminal`, `window`, `window:fullscreen`, `png-dir:DIR`, \
+                     `raw`, `null`, or a controller URL such as `ddp://192.168.1.50`, \
+                     `e131://239.255.0.1?universe=1`, `artnet://10.0.0.7?universe=0`, `opc://localhost:7890`"
                 )),
             },
         }
+    }
+
+    /// Whether frames go out at their real pace (displays and devices) rather than as fast as
+    /// possible (files, pipes).
+    pub fn is_realtime(&self) -> bool {
+        matches!(self, OutputSpec::Terminal | OutputSpec::Window { .. } | OutputSpec::Device(_))
     }
 }

@@ -306,22 +306,7 @@ impl TransitionKind {
                 }
                 _ => slide_vertical(false, passed(h), from, to, out),
             },
-            TransitionKind::Dissolve { block } => {
-                let block = block.max(1) as usize;
-                let across = w.div_ceil(block);
-                let rng = Rng::new(seed, 0, DISSOLVE_STREAM);
-                // A block shows the new frame when its 53-bit threshold is below p · 2^53.
-                let limit = (p * (1u64 << 53) as f64) as u64;
-                for y in 0..h {
-                    let (a, b, o) = (from.row(y as u32), to.row(y as u32), &mut out[y * w..(y + 1) * w]);
-                    let row_base = (y / block * across) as u64;
-                    for bx in 0..across {
-                        let switched = (rng.at(row_base + bx as u64) >> 11) < limit;
-                        let (x0, x1) = (bx * block, ((bx + 1) * block).min(w));
-                        o[x0..x1].copy_from_slice(if switched { &b[x0..x1] } else { &a[x0..x1] });
-                    }
-                }
-            }
+            TransitionKind::Dissolve { block } => dissolve(p, block, seed, from, to, out),
             TransitionKind::Blinds { vertical, count } => blinds(p, vertical, count, from, to, out),
             TransitionKind::BlockFlip { tiles, direction } => block_flip(p, tiles, direction, from, to, out),
             TransitionKind::Ripple { rings } => ripple(p, rings, from, to, out),
@@ -486,6 +471,69 @@ fn centre(w: usize, h: usize) -> (f32, f32, f32) {
     (cx, cy, (cx * cx + cy * cy).sqrt())
 }
 
+fn dissolve(p: f64, block: u32, seed: u64, from: FrameRef<'_>, to: FrameRef<'_>, out: &mut [Rgba]) {
+    let (w, h) = (from.width() as usize, from.height() as usize);
+    let block = block.max(1) as usize;
+    let across = w.div_ceil(block);
+    let rng = Rng::new(seed, 0, DISSOLVE_STREAM);
+    // A block shows the new frame when its 53-bit threshold is below p · 2^53.
+    let limit = (p * (1u64 << 53) as f64) as u64;
+    if block == 1 {
+        // Pixel i (row-major) uses output i of the generator: its own sequence from the start,
+        // drawn in bulk (`Rng::fill_u64` gives exactly `rng.at(i)`), then selected branch-free.
+        const CHUNK: usize = 512;
+        let mut draws = [0u64; CHUNK];
+        let mut seq = rng;
+        let (ap, bp) = (from.pixels(), to.pixels());
+        for ((o, a), b) in out.chunks_mut(CHUNK).zip(ap.chunks(CHUNK)).zip(bp.chunks(CHUNK)) {
+            let r = &mut draws[..o.len()];
+            seq.fill_u64(r);
+            for (((o, a), b), r) in o.iter_mut().zip(a).zip(b).zip(r.iter()) {
+                *o = if (*r >> 11) < limit { *b } else { *a };
+            }
+        }
+        return;
+    }
+    for y in 0..h {
+        let (a, b, o) = (from.row(y as u32), to.row(y as u32), &mut out[y * w..(y + 1) * w]);
+        let row_base = (y / block * across) as u64;
+        for bx in 0..across {
+            let switched = (rng.at(row_base + bx as u64) >> 11) < limit;
+            let (x0, x1) = (bx * block, ((bx + 1) * block).min(w));
+            o[x0..x1].copy_from_slice(if switched { &b[x0..x1] } else { &a[x0..x1] });
+        }
+    }
+}
+
+/// The columns `[lo, hi)` of a row whose pixel centres have `dx² + dy² < limit` (f32, computed
+/// exactly as the per-pixel tests do). `dx = x + 0.5 − cx` is exact and the rounded sum only
+/// grows with `|dx|`, so the set is an interval around column `w / 2`; it is found by bisection
+/// with the very same test. Empty sets are `(w / 2, w / 2)`.
+fn disc_span(w: usize, cx: f32, dy: f32, limit: f32) -> (usize, usize) {
+    let inside = |x: usize| {
+        let dx = x as f32 + 0.5 - cx;
+        dx * dx + dy * dy < limit
+    };
+    let xm = w / 2;
+    if w == 0 || !inside(xm) {
+        return (xm, xm);
+    }
+    // First inside column in [0, xm] (inside(xm) holds).
+    let (mut lo, mut hi) = (0, xm);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if inside(mid) { hi = mid } else { lo = mid + 1 }
+    }
+    let first = lo;
+    // Last inside column in [xm, w).
+    let (mut lo, mut hi) = (xm, w - 1);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if inside(mid) { lo = mid } else { hi = mid - 1 }
+    }
+    (first, lo + 1)
+}
+
 fn ripple(p: f64, rings: u32, from: FrameRef<'_>, to: FrameRef<'_>, out: &mut [Rgba]) {
     const TABLE: usize = 256;
     let (w, h) = (from.width() as usize, from.height() as usize);
@@ -501,68 +549,316 @@ fn ripple(p: f64, rings: u32, from: FrameRef<'_>, to: FrameRef<'_>, out: &mut [R
         *v = amp * libm::sin(2.0 * core::f64::consts::PI * f64::from(rings.max(1)) * s) as f32;
     }
     let (front2, inner2) = (front * front, if inner > 0.0 { inner * inner } else { -1.0 });
+    let bp = to.pixels();
+    // A pixel of the rippling band: the new frame, displaced radially.
+    let rippled = |x: usize, dy: f32, fallback: Rgba| {
+        let dx = x as f32 + 0.5 - cx;
+        let d2 = dx * dx + dy * dy;
+        let d = d2.sqrt();
+        let s = ((front - d) / band * TABLE as f32) as usize;
+        let off = wave[s.min(TABLE - 1)];
+        // Displace the sample radially by `off` pixels.
+        let k = if d > 0.0 { (d + off) / d } else { 1.0 };
+        let (qx, qy) = (cx + dx * k, cy + dy * k);
+        let (ix, iy) = (qx as i64, qy as i64);
+        if qx >= 0.0 && qy >= 0.0 && (ix as usize) < w && (iy as usize) < h {
+            bp[iy as usize * w + ix as usize]
+        } else {
+            fallback
+        }
+    };
     for y in 0..h {
         let dy = y as f32 + 0.5 - cy;
         let (a, b, o) = (from.row(y as u32), to.row(y as u32), &mut out[y * w..(y + 1) * w]);
-        for x in 0..w {
-            let dx = x as f32 + 0.5 - cx;
-            let d2 = dx * dx + dy * dy;
-            o[x] = if d2 >= front2 {
-                a[x]
-            } else if d2 < inner2 {
-                b[x]
-            } else {
-                let d = d2.sqrt();
-                let s = ((front - d) / band * TABLE as f32) as usize;
-                let off = wave[s.min(TABLE - 1)];
-                // Displace the sample radially by `off` pixels.
-                let k = if d > 0.0 { (d + off) / d } else { 1.0 };
-                let (qx, qy) = (cx + dx * k, cy + dy * k);
-                let (ix, iy) = (qx as i64, qy as i64);
-                if qx >= 0.0 && qy >= 0.0 && (ix as usize) < w && (iy as usize) < h {
-                    to.pixels()[iy as usize * w + ix as usize]
-                } else {
-                    b[x]
-                }
-            };
+        // Outside the front: the old frame; inside the inner edge: the new one; between: the
+        // band. The inner disc lies inside the front's (inner² ≤ front²).
+        let (f0, f1) = disc_span(w, cx, dy, front2);
+        let (i0, i1) = if inner2 > 0.0 { disc_span(w, cx, dy, inner2) } else { (f0, f0) };
+        let (i0, i1) = if i0 == i1 { (f0, f0) } else { (i0, i1) };
+        o[..f0].copy_from_slice(&a[..f0]);
+        for x in f0..i0 {
+            o[x] = rippled(x, dy, b[x]);
         }
+        o[i0..i1].copy_from_slice(&b[i0..i1]);
+        for x in i1.max(f0)..f1 {
+            o[x] = rippled(x, dy, b[x]);
+        }
+        o[f1..].copy_from_slice(&a[f1..]);
+    }
+}
+
+/// Per-frame constants of a warp: the centre, the radius-bucket scale and the rotation tables.
+struct WarpTables {
+    w: usize,
+    cx: f32,
+    cy: f32,
+    wf: f32,
+    hf: f32,
+    scale: f32,
+    cos_a: [f32; WARP_TABLE],
+    sin_a: [f32; WARP_TABLE],
+    cos_b: [f32; WARP_TABLE],
+    sin_b: [f32; WARP_TABLE],
+}
+
+const WARP_TABLE: usize = 512;
+
+/// `trunc(v)` for `0 ≤ v < 2^23` (anything for other `v`), in plain IEEE-754 operations that
+/// vectorise on every x86-64 (unlike `as`, which saturates and maps NaN to 0): `(v + 2^23) − 2^23`
+/// is `v` rounded to the nearest integer (exact in this range), one less if that rounded up, and
+/// the integer's bits are the low mantissa bits of `t + 2^23`.
+#[inline(always)]
+fn small_trunc(v: f32) -> u32 {
+    const M: f32 = 8_388_608.0;
+    let r = (v + M) - M;
+    let t = if r > v { r - 1.0 } else { r };
+    (t + M).to_bits() & 0x7f_ffff
+}
+
+/// Scratch rows of one warp tile row (at most `WARP_TW` pixels).
+struct WarpScratch {
+    k: [u32; WARP_TW],
+    /// `cos_a, sin_a, cos_b, sin_b` of each pixel's bucket, one array each (so the rotations
+    /// vectorise).
+    rot: [[f32; WARP_TW]; 4],
+    ia: [u32; WARP_TW],
+    ib: [u32; WARP_TW],
+    ca: [Rgba; WARP_TW],
+    cb: [Rgba; WARP_TW],
+}
+
+const WARP_TW: usize = 64;
+
+/// Source indices (or `u32::MAX` for black) in both frames for pixels `x0..x0 + n` of the row
+/// at `dy`: exactly the arithmetic of the per-pixel definition (IEEE-754 `+ − × √` in the same
+/// order), in passes that vectorise (radius buckets, rotations) and passes of plain loads
+/// (table look-ups; vector gathers are slow on many CPUs).
+#[inline(always)]
+fn warp_indices(t: &WarpTables, x0: usize, dy: f32, sc: &mut WarpScratch, n: usize) {
+    let (cx, cy) = (t.cx, t.cy);
+    // The radius bucket `min(trunc(r · scale), TABLE − 1)`, clamped before truncating (the same
+    // for r · scale ≥ 0); the mask changes nothing but shows the look-ups are in bounds.
+    for (i, k) in sc.k[..n].iter_mut().enumerate() {
+        let dx = (x0 + i) as f32 + 0.5 - cx;
+        let v = ((dx * dx + dy * dy).sqrt() * t.scale).min((WARP_TABLE - 1) as f32);
+        *k = small_trunc(v) & (WARP_TABLE as u32 - 1);
+    }
+    warp_lookup(t, &sc.k[..n], &mut sc.rot);
+    // `qx >= 0 && qy >= 0 && (qx as usize) < w && (qy as usize) < h`: w and h are integers
+    // below 2^24 (exact in f32), so `trunc(q) < w` is `q < w`, and NaN fails `q >= 0`.
+    let (w, wf, hf) = (t.w as u32, t.wf, t.hf);
+    let index = |qx: f32, qy: f32| -> u32 {
+        // Branch-free: the indices of out-of-range coordinates are discarded.
+        let inside = (qx >= 0.0) & (qy >= 0.0) & (qx < wf) & (qy < hf);
+        let i = small_trunc(qy).wrapping_mul(w).wrapping_add(small_trunc(qx));
+        if inside { i } else { u32::MAX }
+    };
+    let [ca, sa, cb, sb] = &sc.rot;
+    let (ca, sa, cb, sb) = (&ca[..n], &sa[..n], &cb[..n], &sb[..n]);
+    let (ia, ib) = (&mut sc.ia[..n], &mut sc.ib[..n]);
+    for i in 0..n {
+        let dx = (x0 + i) as f32 + 0.5 - cx;
+        let (c, s) = (ca[i], sa[i]);
+        ia[i] = index(cx + dx * c - dy * s, cy + dx * s + dy * c);
+        let (c, s) = (cb[i], sb[i]);
+        ib[i] = index(cx + dx * c - dy * s, cy + dx * s + dy * c);
+    }
+}
+
+/// `(cos_a, sin_a, cos_b, sin_b)` of each bucket: plain loads (never inlined into the wide
+/// kernels, where the compiler would turn them into gathers).
+#[inline(never)]
+fn warp_lookup(t: &WarpTables, k: &[u32], rot: &mut [[f32; WARP_TW]; 4]) {
+    for (i, &k) in k.iter().enumerate().take(WARP_TW) {
+        let k = k as usize & (WARP_TABLE - 1);
+        rot[0][i] = t.cos_a[k];
+        rot[1][i] = t.sin_a[k];
+        rot[2][i] = t.cos_b[k];
+        rot[3][i] = t.sin_b[k];
+    }
+}
+
+/// The pixels at `idx` (`u32::MAX`, or anything out of range: black), with plain loads.
+#[inline(never)]
+fn fetch(px: &[Rgba], idx: &[u32], out: &mut [Rgba]) {
+    for (o, &i) in out.iter_mut().zip(idx) {
+        *o = px.get(i as usize).copied().unwrap_or(Rgba::BLACK);
     }
 }
 
 fn warp(p: f64, angle: u32, from: FrameRef<'_>, to: FrameRef<'_>, out: &mut [Rgba]) {
-    const TABLE: usize = 512;
     let (w, h) = (from.width() as usize, from.height() as usize);
     let (cx, cy, maxr) = centre(w, h);
     let max_angle = f64::from(angle).to_radians();
     // Rotation (cos, sin) per radius bucket, for both frames: the old frame turns by
     // +angle·p·f(r), the new one by −angle·(1−p)·f(r), with f(r) = (1 − r/maxr)².
-    let mut rot_a = [(0f32, 0f32); TABLE];
-    let mut rot_b = [(0f32, 0f32); TABLE];
-    for k in 0..TABLE {
-        let f = 1.0 - k as f64 / (TABLE - 1) as f64;
-        let (ta, tb) = (max_angle * p * f * f, -max_angle * (1.0 - p) * f * f);
-        rot_a[k] = (libm::cos(ta) as f32, libm::sin(ta) as f32);
-        rot_b[k] = (libm::cos(tb) as f32, libm::sin(tb) as f32);
-    }
-    let t = (p * 255.0).round() as u8;
-    let scale = (TABLE - 1) as f32 / maxr;
-    let (ap, bp) = (from.pixels(), to.pixels());
-    let sample = |px: &[Rgba], dx: f32, dy: f32, (c, s): (f32, f32)| {
-        let (qx, qy) = (cx + dx * c - dy * s, cy + dx * s + dy * c);
-        if qx >= 0.0 && qy >= 0.0 && (qx as usize) < w && (qy as usize) < h {
-            px[qy as usize * w + qx as usize]
-        } else {
-            Rgba::BLACK
-        }
+    let mut t = WarpTables {
+        w,
+        cx,
+        cy,
+        wf: w as f32,
+        hf: h as f32,
+        scale: (WARP_TABLE - 1) as f32 / maxr,
+        cos_a: [0.0; WARP_TABLE],
+        sin_a: [0.0; WARP_TABLE],
+        cos_b: [0.0; WARP_TABLE],
+        sin_b: [0.0; WARP_TABLE],
     };
-    for y in 0..h {
-        let dy = y as f32 + 0.5 - cy;
-        let o = &mut out[y * w..(y + 1) * w];
-        for (x, px) in o.iter_mut().enumerate() {
-            let dx = x as f32 + 0.5 - cx;
-            let k = (((dx * dx + dy * dy).sqrt() * scale) as usize).min(TABLE - 1);
-            *px = sample(ap, dx, dy, rot_a[k]).lerp(sample(bp, dx, dy, rot_b[k]), t);
+    for k in 0..WARP_TABLE {
+        let f = 1.0 - k as f64 / (WARP_TABLE - 1) as f64;
+        let (ta, tb) = (max_angle * p * f * f, -max_angle * (1.0 - p) * f * f);
+        (t.cos_a[k], t.sin_a[k]) = (libm::cos(ta) as f32, libm::sin(ta) as f32);
+        (t.cos_b[k], t.sin_b[k]) = (libm::cos(tb) as f32, libm::sin(tb) as f32);
+    }
+    let mix = (p * 255.0).round() as u8;
+    let (ap, bp) = (from.pixels(), to.pixels());
+    #[cfg(target_arch = "x86_64")]
+    if simd::warp(Isa::best(), &t, h, ap, bp, mix, out) {
+        return;
+    }
+    warp_tiles(&t, h, ap, bp, mix, out);
+}
+
+/// The pixels of a warp, tile by tile: the swirl reads both frames along arcs, so a small
+/// tile's sources stay close together. Every pixel is computed exactly as in row order.
+#[inline(always)]
+fn warp_tiles(t: &WarpTables, h: usize, ap: &[Rgba], bp: &[Rgba], mix: u8, out: &mut [Rgba]) {
+    const TH: usize = 16;
+    let w = t.w;
+    let mut sc = WarpScratch {
+        k: [0; WARP_TW],
+        rot: [[0.0; WARP_TW]; 4],
+        ia: [0; WARP_TW],
+        ib: [0; WARP_TW],
+        ca: [Rgba::BLACK; WARP_TW],
+        cb: [Rgba::BLACK; WARP_TW],
+    };
+    for ty in (0..h).step_by(TH) {
+        for tx in (0..w).step_by(WARP_TW) {
+            let n = (tx + WARP_TW).min(w) - tx;
+            for y in ty..(ty + TH).min(h) {
+                warp_indices(t, tx, y as f32 + 0.5 - t.cy, &mut sc, n);
+                fetch(ap, &sc.ia[..n], &mut sc.ca[..n]);
+                fetch(bp, &sc.ib[..n], &mut sc.cb[..n]);
+                crossfade_fast(&mut out[y * w + tx..y * w + tx + n], &sc.ca[..n], &sc.cb[..n], mix);
+            }
         }
+    }
+}
+
+/// The instruction sets the per-pixel float kernels (warp, ripple) are also compiled for. All
+/// give identical bytes: the same IEEE-754 operations in the same order, never fused (no FMA
+/// is enabled, and Rust never contracts `a * b + c` on its own); checked by a unit test.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Isa {
+    /// Baseline x86-64 / any CPU.
+    Portable,
+    /// x86-64 AVX2 (gathers, 8 floats per instruction).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    Avx2,
+    /// x86-64 AVX-512 (F, DQ, VL, BW): 16 floats per instruction.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    Avx512,
+}
+
+impl Isa {
+    /// The fastest instruction set this CPU has (detected once, then cached by the standard
+    /// library).
+    fn best() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if simd::has_avx512() {
+                return Isa::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Portable
+    }
+
+    /// Every instruction set this CPU has, slowest first.
+    #[cfg(test)]
+    fn available() -> Vec<Isa> {
+        let mut v = vec![Isa::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                v.push(Isa::Avx2);
+            }
+            if simd::has_avx512() {
+                v.push(Isa::Avx512);
+            }
+        }
+        v
+    }
+}
+
+/// Runtime dispatch to the kernels compiled for wider SIMD. As in the mandelbrot scene, the only
+/// `unsafe` here is calling a `#[target_feature]` function after checking that the CPU has the
+/// feature.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod simd {
+    use super::{Isa, WarpTables};
+    use tickframe_core::Rgba;
+
+    pub(super) fn has_avx512() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn warp_avx2(t: &WarpTables, h: usize, ap: &[Rgba], bp: &[Rgba], mix: u8, out: &mut [Rgba]) {
+        super::warp_tiles(t, h, ap, bp, mix, out);
+    }
+
+    #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
+    fn warp_avx512(t: &WarpTables, h: usize, ap: &[Rgba], bp: &[Rgba], mix: u8, out: &mut [Rgba]) {
+        super::warp_tiles(t, h, ap, bp, mix, out);
+    }
+
+    /// Runs the warp kernel for `isa` when it is not the portable one and the CPU has it;
+    /// `false` otherwise.
+    pub(super) fn warp(
+        isa: Isa,
+        t: &WarpTables,
+        h: usize,
+        ap: &[Rgba],
+        bp: &[Rgba],
+        mix: u8,
+        out: &mut [Rgba],
+    ) -> bool {
+        match isa {
+            Isa::Avx512 if has_avx512() => {
+                // SAFETY: the CPU has AVX-512 F, DQ, VL and BW (checked just above).
+                unsafe { warp_avx512(t, h, ap, bp, mix, out) };
+                true
+            }
+            Isa::Avx2 if std::arch::is_x86_feature_detected!("avx2") => {
+                // SAFETY: the CPU has AVX2 (checked just above).
+                unsafe { warp_avx2(t, h, ap, bp, mix, out) };
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Nearest-neighbour samples of `row` (none: black) at 16.16 positions `start + i · step`;
+/// positions outside the row are black.
+fn sample_row(dst: &mut [Rgba], row: Option<&[Rgba]>, start: i64, step: i64) {
+    let Some(row) = row else {
+        dst.fill(Rgba::BLACK);
+        return;
+    };
+    let mut x = start;
+    for d in dst {
+        let i = x >> 16;
+        *d = if i >= 0 && (i as usize) < row.len() { row[i as usize] } else { Rgba::BLACK };
+        x += step;
     }
 }
 
@@ -579,26 +875,21 @@ fn zoom(p: f64, zoom_out: bool, from: FrameRef<'_>, to: FrameRef<'_>, out: &mut 
         fixed((0.5 - w as f64 / 2.0) / sb + w as f64 / 2.0),
     );
     let (ap, bp) = (from.pixels(), to.pixels());
+    // Both frames are sampled a chunk at a time, then mixed with the vectorised crossfade
+    // (the same bytes as `Rgba::lerp`).
+    const CHUNK: usize = 256;
+    let (mut ca, mut cb) = ([Rgba::BLACK; CHUNK], [Rgba::BLACK; CHUNK]);
     for y in 0..h {
         let src_y = |s: f64| ((y as f64 + 0.5 - h as f64 / 2.0) / s + h as f64 / 2.0).floor();
         let (ya, yb) = (src_y(sa), src_y(sb));
         let row = |yy: f64| (yy >= 0.0 && yy < h as f64).then_some(yy as usize * w);
-        let (ra, rb) = (row(ya), row(yb));
-        let o = &mut out[y * w..(y + 1) * w];
-        let (mut xa, mut xb) = (x0a, x0b);
-        for px in o.iter_mut() {
-            let (ia, ib) = (xa >> 16, xb >> 16);
-            let ca = match ra {
-                Some(r) if ia >= 0 && (ia as usize) < w => ap[r + ia as usize],
-                _ => Rgba::BLACK,
-            };
-            let cb = match rb {
-                Some(r) if ib >= 0 && (ib as usize) < w => bp[r + ib as usize],
-                _ => Rgba::BLACK,
-            };
-            *px = ca.lerp(cb, t);
-            xa += step_a;
-            xb += step_b;
+        let (ra, rb) = (row(ya).map(|r| &ap[r..r + w]), row(yb).map(|r| &bp[r..r + w]));
+        for (c, o) in out[y * w..(y + 1) * w].chunks_mut(CHUNK).enumerate() {
+            let x0 = (c * CHUNK) as i64;
+            let (ca, cb) = (&mut ca[..o.len()], &mut cb[..o.len()]);
+            sample_row(ca, ra, x0a + x0 * step_a, step_a);
+            sample_row(cb, rb, x0b + x0 * step_b, step_b);
+            crossfade_fast(o, ca, cb, t);
         }
     }
 }
@@ -669,11 +960,23 @@ fn burn(p: f64, seed: u64, color: Rgba, from: FrameRef<'_>, to: FrameRef<'_>, ou
     };
     const BAND: f64 = 0.08;
     let threshold = ((p * (1.0 + BAND) - BAND) * 65536.0).floor() as i64;
-    let band = (BAND * 65536.0) as i64;
+    // In i32: the threshold lies in [−5243, 65536], noise values in [0, 65535].
+    let threshold = threshold as i32;
+    const BAND_FIXED: i32 = (BAND * 65536.0) as i32;
     let glow = Rgba::rgb(255, 240, 180);
+    // `glow.lerp(color, k)` for every k.
+    let mut hot = [Rgba::BLACK; 256];
+    for (k, c) in hot.iter_mut().enumerate() {
+        *c = glow.lerp(color, k as u8);
+    }
     // Vertically interpolated lattice values at each lattice column, for the current row.
     let mut col_c = [0u32; MAXC];
     let mut col_f = [0u32; MAXC];
+    // The noise of a run of pixels within one fine lattice cell.
+    const CHUNK: usize = 64;
+    let mut noise = [0i32; CHUNK];
+    let (sc, sf) = (1usize << coarse_shift, 1usize << fine_shift);
+    let step = CHUNK.min(sf);
     for y in 0..h {
         let (a, b, o) = (from.row(y as u32), to.row(y as u32), &mut out[y * w..(y + 1) * w]);
         let fill = |cols: &mut [u32], shift: u32, octave: u64| {
@@ -687,24 +990,36 @@ fn burn(p: f64, seed: u64, color: Rgba, from: FrameRef<'_>, to: FrameRef<'_>, ou
         fill(&mut col_c, coarse_shift, 0);
         fill(&mut col_f, fine_shift, 1);
         // The ramp: 0 at the bottom row, 65535 at the top.
-        let ramp = ((h - 1 - y) as u64 * 65535 / (h.max(2) - 1) as u64) as i64;
-        let lerp_at = |cols: &[u32], shift: u32, x: usize| -> i64 {
-            let (gx, fx) = (x >> shift, (x & ((1 << shift) - 1)) as u32);
-            i64::from((cols[gx] * ((1 << shift) - fx) + cols[gx + 1] * fx) >> shift)
-        };
-        for x in 0..w {
-            let noise = (3 * lerp_at(&col_c, coarse_shift, x) + lerp_at(&col_f, fine_shift, x)) / 4;
-            let n = (noise + ramp) / 2;
-            o[x] = if n < threshold {
-                b[x]
-            } else if n < threshold + band {
-                // 0 at the burnt edge, 255 at the outer rim of the glow.
-                let k = ((n - threshold) * 255 / band) as u8;
-                let hot = glow.lerp(color, k);
-                hot.lerp(a[x], k)
-            } else {
-                a[x]
-            };
+        let ramp = ((h - 1 - y) as u64 * 65535 / (h.max(2) - 1) as u64) as u32;
+        // Chunks of `step` pixels (a power of two, at most the fine cell) never straddle a fine
+        // (or coarse) lattice cell, so the two horizontal lerps have fixed ends per chunk.
+        for x0 in (0..w).step_by(step) {
+            let x1 = (x0 + step).min(w);
+            let (gf, ff) = (x0 >> fine_shift, (x0 & (sf - 1)) as u32);
+            let (gc, fc) = (x0 >> coarse_shift, (x0 & (sc - 1)) as u32);
+            let (f0, f1, c0, c1) = (col_f[gf], col_f[gf + 1], col_c[gc], col_c[gc + 1]);
+            let (sf32, sc32) = (sf as u32, sc as u32);
+            let noise = &mut noise[..x1 - x0];
+            for (i, n) in (0u32..).zip(noise.iter_mut()) {
+                let (fx, cxx) = (ff + i, fc + i);
+                let vf = (f0 * (sf32 - fx) + f1 * fx) >> fine_shift;
+                let vc = (c0 * (sc32 - cxx) + c1 * cxx) >> coarse_shift;
+                // (3·coarse + fine) / 4, then the mean with the ramp (all non-negative).
+                *n = ((((3 * vc + vf) >> 2) + ramp) >> 1) as i32;
+            }
+            let (a, b, o) = (&a[x0..x1], &b[x0..x1], &mut o[x0..x1]);
+            for (((o, a), b), n) in o.iter_mut().zip(a).zip(b).zip(noise.iter()) {
+                *o = if *n < threshold { *b } else { *a };
+            }
+            // The glowing rim: threshold ≤ n < threshold + band.
+            for ((o, a), n) in o.iter_mut().zip(a).zip(noise.iter()) {
+                let d = *n - threshold;
+                if (0..BAND_FIXED).contains(&d) {
+                    // 0 at the burnt edge, 255 at the outer rim of the glow.
+                    let k = (d * 255 / BAND_FIXED) as u8;
+                    *o = hot[usize::from(k)].lerp(*a, k);
+                }
+            }
         }
     }
 }

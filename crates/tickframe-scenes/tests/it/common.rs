@@ -30,6 +30,12 @@ pub fn all_cases() -> Vec<(String, Params)> {
             "image" => {
                 p = p.with("path", Value::Str(assets.join("dancing_robot.png").display().to_string()));
             }
+            "slideshow" => {
+                p = p.with("folder", Value::Str(assets.join("photos").display().to_string()));
+            }
+            "visualizer" => {
+                p = p.with("path", Value::Str(assets.join("audio/demo-clip.wav").display().to_string()));
+            }
             _ => {}
         }
         out.push((info.name.to_string(), p));

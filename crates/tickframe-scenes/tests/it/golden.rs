@@ -36,7 +36,7 @@ fn compute() -> BTreeMap<String, String> {
         }
     }
     let examples = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples"));
-    for name in ["totem.toml", "oled.toml", "desktop.toml"] {
+    for name in ["totem.toml", "oled.toml", "desktop.toml", "slideshow.toml", "visualizer.toml"] {
         let file = load_scene_file(&examples.join(name), &Overrides::default())
             .unwrap_or_else(|e| panic!("loading example {name}: {e}"));
         let mut r = renderer(DrawMode::DisplayList);

@@ -144,13 +144,13 @@ fn bad_scene_files_give_precise_errors() {
             &format!(
                 "{DISPLAY}[[playlist]]\nduration = 1\ntransition = {{ kind = \"fade\" }}\nscene = \"solid\"\n"
             ),
-            "bad.toml:6:23: `playlist[0].transition.kind`: unknown transition \"fade\"; expected one of `crossfade`, `wipe`, `slide` or `dissolve`",
+            "bad.toml:6:23: `playlist[0].transition.kind`: unknown transition \"fade\"; expected one of `crossfade`, `wipe`, `slide`, `dissolve`, `blinds`, `block-flip`, `ripple`, `warp`, `zoom`, `iris`, `pixelate` or `burn`",
         ),
         (
             &format!(
                 "{DISPLAY}[[playlist]]\nduration = 1\ntransition = {{ kind = \"wipe\", direction = \"sideways\" }}\nscene = \"solid\"\n"
             ),
-            "bad.toml:6:43: `playlist[0].transition.direction`: unknown direction \"sideways\"; expected one of `left`, `right`, `up` or `down`",
+            "bad.toml:6:43: `playlist[0].transition.direction`: unknown direction \"sideways\"; expected one of `left`, `right`, `up`, `down`, `up-left`, `up-right`, `down-left` or `down-right`",
         ),
         (
             &format!(
@@ -162,13 +162,13 @@ fn bad_scene_files_give_precise_errors() {
             &format!(
                 "{DISPLAY}[[playlist]]\nduration = 1\ntransition = {{ kind = \"crossfade\", direction = \"left\" }}\nscene = \"solid\"\n"
             ),
-            "bad.toml:6:36: `playlist[0].transition.direction`: a `crossfade` transition has no `direction` (only `wipe` and `slide` do)",
+            "bad.toml:6:36: `playlist[0].transition.direction`: a `crossfade` transition has no `direction` (only `wipe`, `slide` and `block-flip` do)",
         ),
         (
             &format!(
                 "{DISPLAY}[[playlist]]\nduration = 1\ntransition = {{ duration = 0.5 }}\nscene = \"solid\"\n"
             ),
-            "bad.toml:6:14: `playlist[0].transition.kind`: missing required key (one of `crossfade`, `wipe`, `slide` or `dissolve`)",
+            "bad.toml:6:14: `playlist[0].transition.kind`: missing required key (one of `crossfade`, `wipe`, `slide`, `dissolve`, `blinds`, `block-flip`, `ripple`, `warp`, `zoom`, `iris`, `pixelate` or `burn`)",
         ),
         (
             &format!(

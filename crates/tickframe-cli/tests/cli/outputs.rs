@@ -1,0 +1,125 @@
+//! `play` to real outputs: a DDP controller on loopback (frames rebuilt from the packets and
+//! checked against the frame log's device hashes) and a window under Xvfb.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::UdpSocket;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::common::{bin, repo, scratch, stderr};
+
+/// Rebuilds DDP frames (push flag on the last packet) from datagrams.
+fn ddp_frames(socket: &UdpSocket, frame_len: usize, until: std::time::Instant) -> Vec<Vec<u8>> {
+    let mut frames = Vec::new();
+    let mut current = vec![0u8; frame_len];
+    let mut buf = [0u8; 1500];
+    socket.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    while std::time::Instant::now() < until {
+        let Ok(n) = socket.recv(&mut buf) else { continue };
+        let p = &buf[..n];
+        assert!(n >= 10 && p[0] & 0xc0 == 0x40, "not a DDP v1 packet");
+        let header = if p[0] & 0x10 != 0 { 14 } else { 10 };
+        let offset = u32::from_be_bytes([p[4], p[5], p[6], p[7]]) as usize;
+        let len = u16::from_be_bytes([p[8], p[9]]) as usize;
+        current[offset..offset + len].copy_from_slice(&p[header..header + len]);
+        if p[0] & 0x01 != 0 {
+            frames.push(current.clone());
+        }
+    }
+    frames
+}
+
+#[test]
+fn ddp_output_sends_frames_whose_hashes_the_frame_log_records() {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let dir = scratch("ddp");
+    let log = dir.join("frames.jsonl");
+    let child = bin()
+        .current_dir(repo())
+        .args(["play", "examples/oled.toml", "--seconds", "1", "--fps", "20", "--out"])
+        .arg(format!("ddp://127.0.0.1:{port}"))
+        .args(["--out", "null", "--log-frames"])
+        .arg(&log)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let frames = ddp_frames(&socket, 128 * 64 * 3, std::time::Instant::now() + Duration::from_secs(4));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(frames.len() >= 15, "only {} DDP frames arrived", frames.len());
+    let sent: HashMap<String, usize> =
+        frames.iter().map(|f| (format!("{:016x}", xxhash_rust::xxh3::xxh3_64(f)), 0)).collect();
+    let logged: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &serde_json::Value| v["output"].as_str().is_some_and(|o| o.starts_with("ddp://")))
+        .collect();
+    assert!(logged.len() >= 15, "{} ddp records", logged.len());
+    let matched =
+        logged.iter().filter(|v| sent.contains_key(v["device_hash"].as_str().unwrap_or(""))).count();
+    // Loopback UDP may drop a datagram under load; nearly every logged frame must have arrived.
+    assert!(matched * 10 >= logged.len() * 9, "{matched} of {} logged device hashes arrived", logged.len());
+}
+
+#[test]
+fn bad_controller_urls_and_led_options_exit_2_with_an_example() {
+    for (args, expect) in [
+        (&["--out", "ddp://"][..], "expected e.g."),
+        (&["--out", "e131://127.0.0.1?universe=0"], "universe"),
+        (&["--out", "foo://x"], "unknown scheme"),
+        (&["--out", "ddp://127.0.0.1", "--order", "rgbx"], "--order"),
+        (&["--out", "ddp://127.0.0.1", "--gamma", "0"], "--gamma"),
+        (&["--out", "ddp://127.0.0.1", "--led-map", "/nonexistent/map.csv"], "map.csv"),
+        (&["--out", "png-dir:/tmp/tickframe-never", "--out", "ddp://127.0.0.1"], "cannot be combined"),
+    ] {
+        let o = bin().current_dir(repo()).args(["play", "--seconds", "0.1"]).args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expect), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn window_output_plays_under_xvfb() {
+    let xvfb = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "640x480x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut xvfb = match xvfb {
+        Ok(c) => c,
+        Err(e) if std::env::var_os("TICKFRAME_SKIP_WINDOW_TESTS").is_some() => {
+            eprintln!("skipping: no Xvfb ({e})");
+            return;
+        }
+        Err(e) => {
+            panic!("this test needs Xvfb (apt-get install xvfb): {e}; TICKFRAME_SKIP_WINDOW_TESTS=1 skips it")
+        }
+    };
+    let mut line = String::new();
+    BufReader::new(xvfb.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let o = bin()
+        .current_dir(repo())
+        .args(["play", "examples/totem.toml", "--out", "window", "--seconds", "1"])
+        .env("DISPLAY", format!(":{}", line.trim()))
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("60 presented") || stderr(&o).contains("presented"), "{}", stderr(&o));
+    // No display at all: a clear error, exit 2.
+    let o = bin()
+        .current_dir(repo())
+        .args(["play", "--out", "window", "--seconds", "1"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("display"), "{}", stderr(&o));
+}
