@@ -1017,6 +1017,7 @@ fn presenter_loop(
         out.finish(ps.report.presented).map_err(|error| EngineError::Output { output: name, error })?;
         ps.report.finished = true;
     }
+    ps.report.send_errors = out.send_errors();
     Ok(ps)
 }
 

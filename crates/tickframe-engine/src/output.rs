@@ -64,6 +64,12 @@ pub trait Output: Send {
         None
     }
 
+    /// Errors that did not stop the output (lost packets, refused connections), counted by
+    /// outputs that talk to devices over a network. Default 0.
+    fn send_errors(&self) -> u64 {
+        0
+    }
+
     /// The output's name in reports and logs. Default `"output"`.
     fn name(&self) -> &str {
         "output"

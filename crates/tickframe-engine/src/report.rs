@@ -42,6 +42,9 @@ pub struct OutputReport {
     /// The scheduling its presenter thread got: `realtime` (SCHED_FIFO), `raised` (a higher
     /// normal priority), `normal`.
     pub presenter_priority: String,
+    /// Errors that did not stop the output (lost packets, refused connections); 0 for outputs
+    /// that do not talk to devices.
+    pub send_errors: u64,
     /// Frames handed to the output (repeats included).
     pub presented: u64,
     /// Ticks never shown: skipped after a stall plus ticks whose frame was missing and the
@@ -212,7 +215,7 @@ impl RunReport {
         for o in &self.outputs {
             let _ = writeln!(
                 s,
-                "{} ({} priority): {} presented, {} dropped ({} skipped, {} repeated), {} late; interval p50 {:.2} p95 {:.2} p99 {:.2} max {:.2} ms; lateness p99 {:.2} max {:.2} ms; gaps >25/33/50 ms: {}/{}/{}",
+                "{} ({} priority): {} presented, {} dropped ({} skipped, {} repeated), {} late, {} send errors; interval p50 {:.2} p95 {:.2} p99 {:.2} max {:.2} ms; lateness p99 {:.2} max {:.2} ms; gaps >25/33/50 ms: {}/{}/{}",
                 o.output,
                 o.presenter_priority,
                 o.presented,
@@ -220,6 +223,7 @@ impl RunReport {
                 o.skipped,
                 o.repeated,
                 o.late,
+                o.send_errors,
                 o.interval_ms.p50,
                 o.interval_ms.p95,
                 o.interval_ms.p99,

@@ -165,6 +165,10 @@ impl Output for DeviceOutput {
         true
     }
 
+    fn send_errors(&self) -> u64 {
+        self.stats().send_errors
+    }
+
     fn last_device_hash(&self) -> Option<u64> {
         self.last_hash
     }

@@ -123,3 +123,23 @@ fn window_output_plays_under_xvfb() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("display"), "{}", stderr(&o));
 }
+
+#[test]
+fn an_unreachable_controller_counts_errors_and_stays_on_pace() {
+    // Port 9 on loopback has no listener: every datagram is refused. The run must go on at
+    // its pace, present every frame, and count the errors.
+    let dir = scratch("unreachable");
+    let report = dir.join("report.json");
+    let o = bin()
+        .current_dir(repo())
+        .args(["play", "examples/oled.toml", "--out", "ddp://127.0.0.1:9", "--seconds", "1", "--report"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let out = &r["outputs"][0];
+    assert_eq!(out["presented"], 60, "{out}");
+    assert!(out["send_errors"].as_u64().unwrap() > 0, "{out}");
+    assert!(out["skipped"].as_u64().unwrap() <= 2, "the presenter fell behind: {out}");
+}
