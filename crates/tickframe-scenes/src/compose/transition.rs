@@ -687,6 +687,11 @@ fn fetch(px: &[Rgba], idx: &[u32], out: &mut [Rgba]) {
 }
 
 fn warp(p: f64, angle: u32, from: FrameRef<'_>, to: FrameRef<'_>, out: &mut [Rgba]) {
+    warp_with(Isa::best(), p, angle, from, to, out);
+}
+
+/// [`warp`] on the kernel for `isa` (the portable one when the CPU lacks it).
+fn warp_with(isa: Isa, p: f64, angle: u32, from: FrameRef<'_>, to: FrameRef<'_>, out: &mut [Rgba]) {
     let (w, h) = (from.width() as usize, from.height() as usize);
     let (cx, cy, maxr) = centre(w, h);
     let max_angle = f64::from(angle).to_radians();
@@ -713,7 +718,7 @@ fn warp(p: f64, angle: u32, from: FrameRef<'_>, to: FrameRef<'_>, out: &mut [Rgb
     let mix = (p * 255.0).round() as u8;
     let (ap, bp) = (from.pixels(), to.pixels());
     #[cfg(target_arch = "x86_64")]
-    if simd::warp(Isa::best(), &t, h, ap, bp, mix, out) {
+    if simd::warp(isa, &t, h, ap, bp, mix, out) {
         return;
     }
     warp_tiles(&t, h, ap, bp, mix, out);
@@ -1051,5 +1056,49 @@ impl Transition {
     /// When the frames differ in size or `out` does not hold exactly one frame of pixels.
     pub fn apply(&self, progress: f64, seed: u64, from: FrameRef<'_>, to: FrameRef<'_>, out: &mut [Rgba]) {
         self.kind.apply(self.easing.apply(progress), seed, from, to, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tickframe_core::{Frame, Size};
+
+    /// Every warp kernel this CPU has gives the portable kernel's bytes, at odd sizes, every
+    /// angle range and many progress values.
+    #[test]
+    fn every_warp_kernel_gives_identical_bytes() {
+        for (w, h) in [(1, 1), (3, 2), (67, 41), (130, 97), (321, 180)] {
+            let size = Size::new(w, h).unwrap();
+            let (mut a, mut b) = (Frame::new(size), Frame::new(size));
+            for (i, (p, q)) in a.pixels_mut().iter_mut().zip(b.pixels_mut()).enumerate() {
+                let v = (i as u32).wrapping_mul(2_654_435_761);
+                *p = Rgba::new(v as u8, (v >> 8) as u8, (v >> 16) as u8, (v >> 24) as u8);
+                *q = Rgba::new((v >> 3) as u8, (v >> 11) as u8, (v >> 19) as u8, 255);
+            }
+            for angle in [0, 90, 270, 1440] {
+                for k in 1..20 {
+                    let p = f64::from(k) / 20.0;
+                    let mut expected = vec![Rgba::BLACK; a.pixels().len()];
+                    warp_with(Isa::Portable, p, angle, a.view(), b.view(), &mut expected);
+                    for isa in Isa::available() {
+                        let mut got = vec![Rgba::WHITE; a.pixels().len()];
+                        warp_with(isa, p, angle, a.view(), b.view(), &mut got);
+                        assert!(got == expected, "{isa:?} {w}x{h} angle {angle} p {p}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn small_trunc_is_trunc() {
+        for v in [0.0f32, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 511.0, 511.9, 16383.5, 16384.0, 8_388_607.0] {
+            assert_eq!(small_trunc(v), v as u32, "{v}");
+        }
+        for i in 0..100_000u32 {
+            let v = i as f32 * 0.173;
+            assert_eq!(small_trunc(v), v as u32, "{v}");
+        }
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! # Determinism
 //! The prepared frame is a pure function of the file's bytes and the [`PrepareOptions`]:
-//! decoding is integer (zune-jpeg, png, gif, bmp), resampling is `fast_image_resize`'s
+//! decoding is integer (zune-jpeg, png, gif, bmp; plain colour JPEGs go to zune-jpeg directly,
+//! with the options `image` would use), resampling is `fast_image_resize`'s
 //! fixed-point u8 convolution, and its kernels are polynomial (catmull-rom, mitchell, bilinear)
 //! or, for the default lanczos3, evaluated through `libm` (not the platform's `sin`), so the
 //! weights are the same bits on every machine.
@@ -218,8 +219,44 @@ fn cover_crop(iw: u32, ih: u32, w: u32, h: u32) -> (f64, f64, f64, f64) {
 /// # Errors
 /// Unknown format, corrupt or truncated data, or more pixels than `opts.max_pixels`.
 pub fn prepare_photo_bytes(bytes: &[u8], opts: &PrepareOptions) -> Result<Frame, PhotoError> {
+    if let Some((buf, (iw, ih))) = decode_plain_jpeg(bytes, opts.max_pixels) {
+        return fit_pixels(&buf, (iw, ih), false, opts);
+    }
     let img = decode(bytes, opts.max_pixels)?;
     fit_image(&img, opts)
+}
+
+/// The fast path for the common photo: a colour (YCbCr or RGB) JPEG without an EXIF rotation,
+/// decoded straight into RGB by zune-jpeg with the very options `image` uses for it (so the
+/// same bytes), without `image`'s extra copies and header passes. `None` for anything else, or
+/// on any problem, so the general path decides (and words the error).
+fn decode_plain_jpeg(bytes: &[u8], max_pixels: u64) -> Option<(Vec<u8>, (u32, u32))> {
+    use zune_core::colorspace::ColorSpace;
+    if !bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        return None;
+    }
+    let options = zune_core::options::DecoderOptions::default()
+        .jpeg_set_out_colorspace(ColorSpace::RGB)
+        .set_strict_mode(false)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX);
+    let mut decoder =
+        zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), options);
+    decoder.decode_headers().ok()?;
+    let (w, h) = decoder.dimensions()?;
+    let (w, h) = (u32::try_from(w).ok()?, u32::try_from(h).ok()?);
+    if w == 0 || h == 0 || u64::from(w) * u64::from(h) > max_pixels {
+        return None;
+    }
+    if !matches!(decoder.input_colorspace()?, ColorSpace::YCbCr | ColorSpace::RGB) {
+        return None;
+    }
+    let rotated = decoder.exif().and_then(|e| image::metadata::Orientation::from_exif_chunk(e));
+    if rotated.is_some_and(|o| o != image::metadata::Orientation::NoTransforms) {
+        return None;
+    }
+    let buf = decoder.decode().ok()?;
+    (buf.len() == w as usize * h as usize * 3).then_some((buf, (w, h)))
 }
 
 /// Reads, decodes and fits the photo at `path` (see [`prepare_photo_bytes`]).
@@ -233,14 +270,34 @@ pub fn prepare_photo(path: &Path, opts: &PrepareOptions) -> Result<Frame, PhotoE
 
 /// Fits a decoded image to the display as `opts` say.
 fn fit_image(img: &DynamicImage, opts: &PrepareOptions) -> Result<Frame, PhotoError> {
-    let (w, h) = (opts.size.width(), opts.size.height());
     let (iw, ih) = (img.width(), img.height());
     let alpha = img.color().has_alpha();
-    let (buf, pt) = if alpha {
-        (img.to_rgba8().into_raw(), fr::PixelType::U8x4)
-    } else {
-        (img.to_rgb8().into_raw(), fr::PixelType::U8x3)
+    // Borrow the pixels when they already are 8-bit RGB(A).
+    let owned;
+    let buf: &[u8] = match (alpha, img) {
+        (false, DynamicImage::ImageRgb8(i)) => i.as_raw(),
+        (true, DynamicImage::ImageRgba8(i)) => i.as_raw(),
+        (false, _) => {
+            owned = img.to_rgb8().into_raw();
+            &owned
+        }
+        (true, _) => {
+            owned = img.to_rgba8().into_raw();
+            &owned
+        }
     };
+    fit_pixels(buf, (iw, ih), alpha, opts)
+}
+
+/// Fits `iw × ih` pixels of RGB (or, with `alpha`, RGBA) bytes to the display as `opts` say.
+fn fit_pixels(
+    buf: &[u8],
+    (iw, ih): (u32, u32),
+    alpha: bool,
+    opts: &PrepareOptions,
+) -> Result<Frame, PhotoError> {
+    let (w, h) = (opts.size.width(), opts.size.height());
+    let pt = if alpha { fr::PixelType::U8x4 } else { fr::PixelType::U8x3 };
     let whole = (0.0, 0.0, f64::from(iw), f64::from(ih));
     let wider = u64::from(iw) * u64::from(h) > u64::from(ih) * u64::from(w);
     let fitted = if wider { (w, ratio(ih, w, iw).min(h)) } else { (ratio(iw, h, ih).min(w), h) };
@@ -249,6 +306,20 @@ fn fit_image(img: &DynamicImage, opts: &PrepareOptions) -> Result<Frame, PhotoEr
         FitMode::Shrink if iw <= w && ih <= h => (whole, (iw, ih)),
         _ => (whole, fitted),
     };
+    let same = (tw, th) == (iw, ih) && crop == whole;
+    let resized;
+    let scaled: &[u8] = if same {
+        buf
+    } else {
+        resized = resize(buf, (iw, ih), pt, crop, (tw, th), opts.filter.alg())?;
+        &resized
+    };
+    let n = pt.size();
+    if !alpha && (tw, th) == (w, h) {
+        // The photo covers the display: build the frame straight from it, in one pass.
+        let px: Vec<Rgba> = scaled.chunks_exact(3).map(|s| Rgba::rgb(s[0], s[1], s[2])).collect();
+        return Frame::from_pixels(opts.size, px).map_err(|_| PhotoError("cannot scale: wrong size".into()));
+    }
     let mut frame = Frame::new(opts.size);
     if (tw, th) != (w, h) {
         match opts.background {
@@ -257,7 +328,7 @@ fn fit_image(img: &DynamicImage, opts: &PrepareOptions) -> Result<Frame, PhotoEr
                 // Cover the display at 1/32 of its size (bilinear averages), then enlarge smoothly.
                 let (sw, sh) = ((w / 32).max(1), (h / 32).max(1));
                 let small = resize(
-                    &buf,
+                    buf,
                     (iw, ih),
                     pt,
                     cover_crop(iw, ih, sw, sh),
@@ -272,7 +343,6 @@ fn fit_image(img: &DynamicImage, opts: &PrepareOptions) -> Result<Frame, PhotoEr
                     (w, h),
                     ResizeFilter::CatmullRom.alg(),
                 )?;
-                let n = pt.size();
                 for (d, s) in frame.pixels_mut().iter_mut().zip(big.chunks_exact(n)) {
                     // Darkened to 60 %, so the photo stands out.
                     let dim = |v: u8| mul255(u32::from(v), 153) as u8;
@@ -281,20 +351,19 @@ fn fit_image(img: &DynamicImage, opts: &PrepareOptions) -> Result<Frame, PhotoEr
             }
         }
     }
-    let same = (tw, th) == (iw, ih) && crop == whole;
-    let scaled = if same { buf } else { resize(&buf, (iw, ih), pt, crop, (tw, th), opts.filter.alg())? };
     let (x0, y0) = (((w - tw) / 2) as usize, ((h - th) / 2) as usize);
-    let n = pt.size();
     let stride = w as usize;
     let px = frame.pixels_mut();
     for (y, row) in scaled.chunks_exact(tw as usize * n).enumerate() {
         let dst = &mut px[(y0 + y) * stride + x0..(y0 + y) * stride + x0 + tw as usize];
-        for (d, s) in dst.iter_mut().zip(row.chunks_exact(n)) {
-            *d = if alpha {
-                Rgba::new(s[0], s[1], s[2], s[3]).over(*d, 255)
-            } else {
-                Rgba::rgb(s[0], s[1], s[2])
-            };
+        if alpha {
+            for (d, s) in dst.iter_mut().zip(row.chunks_exact(4)) {
+                *d = Rgba::new(s[0], s[1], s[2], s[3]).over(*d, 255);
+            }
+        } else {
+            for (d, s) in dst.iter_mut().zip(row.chunks_exact(3)) {
+                *d = Rgba::rgb(s[0], s[1], s[2]);
+            }
         }
     }
     if alpha {
