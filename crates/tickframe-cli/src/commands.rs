@@ -347,9 +347,7 @@ pub fn scenes(name: Option<&str>) -> Result<(), Failure> {
             println!("    (no parameters)");
         }
         for p in info.params {
-            let default =
-                if p.default.is_empty() { "required".to_string() } else { format!("default {}", p.default) };
-            println!("    {:<14} {:<24} {:<22} {}", p.name, p.kind, default, p.doc);
+            println!("    {:<14} {:<24} {:<22} {}", p.name, p.kind, p.default_label(), p.doc);
         }
         println!();
     }

@@ -153,6 +153,13 @@ impl Params {
         self
     }
 
+    /// Builder form that removes `key` (for code and tests).
+    #[must_use]
+    pub fn without(mut self, key: &str) -> Params {
+        self.entries.retain(|e| e.key != key);
+        self
+    }
+
     /// The scene's name.
     pub fn scene(&self) -> &str {
         &self.scene

@@ -29,7 +29,7 @@ pub(super) const INFO: SceneInfo = SceneInfo {
 };
 
 const PARAMS: &[ParamDoc] = &[
-    ParamDoc { name: "path", kind: "path", default: "", doc: "the PNG or JPEG file" },
+    ParamDoc { name: "path", kind: "path", default: ParamDoc::REQUIRED, doc: "the PNG or JPEG file" },
     ParamDoc {
         name: "fit",
         kind: "one of: fit, fill, stretch",

@@ -64,7 +64,7 @@ const PARAMS: &[ParamDoc] = &[
     ParamDoc {
         name: "background",
         kind: "colour",
-        default: "",
+        default: ParamDoc::NONE,
         doc: "fills the whole display first; default: none (what is underneath shows)",
     },
     ParamDoc {

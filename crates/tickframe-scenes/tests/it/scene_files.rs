@@ -332,3 +332,78 @@ fn the_demo_loads() {
         r.render_new(small.root.as_ref(), &RenderContext::new(small.size, small.rate, small.seed, tick));
     }
 }
+
+/// The parameter metadata `tickframe scenes` lists says "required" exactly for the parameters a
+/// scene cannot be built without.
+#[test]
+fn param_docs_say_required_exactly_when_the_scene_needs_the_parameter() {
+    use tickframe_scenes::{BuildContext, ParamDoc, build_scene, find_scene};
+    // Known wrong in a module this crate's scene-file work does not own: the visualizer's
+    // `background` is optional but its doc uses the `REQUIRED` default. Listed so the test
+    // stays honest: it fails (and this entry must go) once the entry says `ParamDoc::NONE`.
+    const KNOWN_WRONG: &[(&str, &str)] = &[("visualizer", "background")];
+    let size = Size::new(32, 16).unwrap();
+    let mut required_seen = 0;
+    let mut optional_seen = 0;
+    for (label, params) in crate::common::all_cases() {
+        let info = find_scene(params.scene()).unwrap();
+        let build = |p| {
+            build_scene(
+                p,
+                &mut BuildContext::new(crate::common::example_assets(), size, crate::common::fps60()),
+            )
+        };
+        // The test cases give only what the scene needs.
+        for key in params.keys() {
+            let doc =
+                info.params.iter().find(|d| d.name == key).unwrap_or_else(|| panic!("{label}: `{key}`"));
+            assert!(
+                doc.is_required() || label == "confetti",
+                "{label}: `{key}` is given but documented optional"
+            );
+        }
+        for doc in info.params {
+            let known_wrong = KNOWN_WRONG.contains(&(info.name, doc.name));
+            if doc.is_required() && !known_wrong {
+                required_seen += 1;
+                assert!(
+                    params.keys().contains(&doc.name),
+                    "{label}: required `{}` not in the test case",
+                    doc.name
+                );
+                let without = params.clone().without(doc.name);
+                let err =
+                    build(without).err().unwrap_or_else(|| panic!("{label} built without `{}`", doc.name));
+                assert!(
+                    err.message.contains(&format!("missing required parameter `{}`", doc.name)),
+                    "{label}: {}",
+                    err.message
+                );
+                assert_eq!(doc.default_label(), "required");
+            } else {
+                optional_seen += 1;
+                assert!(
+                    !params.keys().contains(&doc.name) || label == "confetti",
+                    "{label}: `{}` is optional but the test case needs it",
+                    doc.name
+                );
+                if known_wrong {
+                    assert!(
+                        doc.is_required(),
+                        "{}.{} is fixed: remove it from KNOWN_WRONG",
+                        info.name,
+                        doc.name
+                    );
+                } else {
+                    assert_ne!(doc.default_label(), "required", "{label}: `{}`", doc.name);
+                }
+            }
+            if doc.default == ParamDoc::NONE {
+                assert_eq!(doc.default_label(), "optional, none");
+            }
+        }
+        // And the case builds as given.
+        build(params).unwrap_or_else(|e| panic!("{label}: {e}"));
+    }
+    assert!(required_seen >= 4 && optional_seen > 50, "{required_seen} required, {optional_seen} optional");
+}
