@@ -30,3 +30,90 @@ fn scenes_listing_tells_required_from_optional() {
     assert!(param_line(&text, "background").contains("optional, none"), "{text}");
     assert!(!text.contains("required"), "text has no required parameter:\n{text}");
 }
+
+/// Whether util-linux `script` (runs a command on a pseudo-terminal) is installed.
+fn script_available() -> bool {
+    let ok = std::process::Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !ok {
+        println!("NOTICE: `script` (util-linux) is not installed; skipping the terminal progress-bar check");
+    }
+    ok
+}
+
+/// Runs `shell_command` with stdin, stdout and stderr on a pseudo-terminal; returns everything
+/// written to the terminal.
+fn on_a_terminal(shell_command: &str, scratch_dir: &std::path::Path) -> String {
+    let typescript = scratch_dir.join("typescript");
+    let o = std::process::Command::new("script")
+        .args(["-qfec", shell_command])
+        .arg(&typescript)
+        .current_dir(crate::common::repo())
+        .output()
+        .expect("run script");
+    assert!(o.status.success(), "{shell_command}: {}", stderr(&o));
+    String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned()
+}
+
+#[test]
+fn long_runs_that_are_not_real_time_show_a_progress_bar_on_a_terminal_only() {
+    let bin = env!("CARGO_BIN_EXE_tickframe");
+    let dir = crate::common::scratch("progress");
+    // Not a terminal: no bar in stderr (the summary line "180 frames (…" is not the bar).
+    for out in [&["--out", "raw"][..], &["--out", "null", "--unpaced"]] {
+        let mut args = vec!["play", "examples/totem.toml", "--seconds", "3"];
+        args.extend_from_slice(out);
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("/180 frames"), "{args:?}: a bar on a pipe:\n{}", stderr(&o));
+    }
+    if !script_available() {
+        return;
+    }
+    // On a terminal: a bar for raw (whose stdout goes to a file, byte-exact) and unpaced null …
+    let raw = dir.join("frames.rgba");
+    let term = on_a_terminal(
+        &format!("{bin} play examples/totem.toml --out raw --seconds 3 > '{}'", raw.display()),
+        &dir,
+    );
+    assert!(term.contains("/180 frames"), "no bar for raw:\n{term}");
+    assert_eq!(std::fs::metadata(&raw).unwrap().len(), 180 * 256 * 64 * 4, "raw stdout corrupted");
+    let term =
+        on_a_terminal(&format!("{bin} play examples/totem.toml --out null --unpaced --seconds 3"), &dir);
+    assert!(term.contains("/180 frames"), "no bar for unpaced null:\n{term}");
+    // … and none for a real-time run.
+    let term = on_a_terminal(&format!("{bin} play examples/totem.toml --out null --seconds 2"), &dir);
+    assert!(
+        term.contains("120 frames") && !term.contains("/120 frames"),
+        "a bar on a real-time run:\n{term}"
+    );
+}
+
+#[test]
+fn ctrl_c_during_a_png_export_says_interrupted_exits_130_and_leaves_no_manifest() {
+    let dir = crate::common::scratch("interrupt");
+    let frames = dir.join("frames");
+    let child = crate::common::bin()
+        .args(["play", "examples/totem.toml", "--seconds", "600", "--out"])
+        .arg(format!("png-dir:{}", frames.display()))
+        .current_dir(crate::common::repo())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the export is under way.
+    let started = std::time::Instant::now();
+    let pngs = || std::fs::read_dir(&frames).map_or(0, |d| d.filter(|e| e.is_ok()).count());
+    while pngs() < 5 {
+        assert!(started.elapsed().as_secs() < 120, "the export did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let o = child.wait_with_output().unwrap();
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{msg}");
+    assert!(msg.contains("error: interrupted by Ctrl-C after "), "{msg}");
+    assert!(msg.contains(" of 36000 frames: the run is incomplete (no manifest.json written)"), "{msg}");
+    assert!(!frames.join("manifest.json").exists(), "an interrupted export looks complete");
+    assert!(pngs() >= 5);
+}
