@@ -117,3 +117,108 @@ fn ctrl_c_during_a_png_export_says_interrupted_exits_130_and_leaves_no_manifest(
     assert!(!frames.join("manifest.json").exists(), "an interrupted export looks complete");
     assert!(pngs() >= 5);
 }
+
+/// Bad scene files through the binary: each must give exit code 2, its exact located message,
+/// no panic, and leave no output behind, for `check`, `render` and `play --out png-dir`.
+#[test]
+fn bad_input_table_through_the_binary() {
+    const DISPLAY: &str = "[display]\nwidth = 64\nheight = 32\nfps = 60\n";
+    let dir = crate::common::scratch("bad-input");
+    std::fs::write(dir.join("corrupt.png"), b"not a png at all").unwrap();
+    let png = std::fs::read(crate::common::repo().join("examples/assets/dancing_robot.png")).unwrap();
+    std::fs::write(dir.join("truncated.png"), &png[..100]).unwrap();
+    std::fs::write(dir.join("bad.json"), b"{\"frames\": [}").unwrap();
+    let with_display = |head: &str| format!("{head}{DISPLAY}");
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "malformed",
+            "seed = \n".into(),
+            "malformed.toml:1:8: invalid TOML: string values must be quoted, expected literal string",
+        ),
+        (
+            "wrong-type",
+            "scene = \"solid\"\n[display]\nwidth = \"wide\"\nheight = 32\n".into(),
+            "wrong-type.toml:3:9: `display.width`: expected a whole number of pixels in 1..=16384, found \"wide\"",
+        ),
+        (
+            "wrong-param-type",
+            with_display("scene = \"solid\"\ncolor = 5\n"),
+            "wrong-param-type.toml:2:9: `solid.color`: expected a colour: \"#rrggbb\", \"#rrggbbaa\" or [r, g, b] / [r, g, b, a] with 0..=255, found 5",
+        ),
+        (
+            "size-0",
+            "scene = \"solid\"\n[display]\nwidth = 0\nheight = 32\n".into(),
+            "size-0.toml:3:9: `display.width`: expected a whole number of pixels in 1..=16384, found 0",
+        ),
+        (
+            "size-20000",
+            "scene = \"solid\"\n[display]\nwidth = 64\nheight = 20000\n".into(),
+            "size-20000.toml:4:10: `display.height`: expected a whole number of pixels in 1..=16384, found 20000",
+        ),
+        (
+            "fps-0",
+            "scene = \"solid\"\n[display]\nwidth = 64\nheight = 32\nfps = 0\n".into(),
+            "fps-0.toml:5:7: `display.fps`: expected frames per second in (0, 1000], found 0",
+        ),
+        (
+            "unknown-field",
+            "scene = \"solid\"\n[display]\nwidth = 64\nheight = 32\nfsp = 60\n".into(),
+            "unknown-field.toml:5:1: unknown key `display.fsp` in `[display]` (did you mean `fps`?); expected `width`, `height` or `fps`",
+        ),
+        (
+            "unknown-scene",
+            with_display("scene = \"plasm\"\n"),
+            "unknown-scene.toml:1:9: unknown scene `plasm` (did you mean `plasma`?); `tickframe scenes` lists the built-in scenes",
+        ),
+        (
+            "missing-asset",
+            with_display("scene = \"image\"\npath = \"nothere.png\"\n"),
+            "missing-asset.toml:2:8: image: cannot read image `./nothere.png`: No such file or directory",
+        ),
+        (
+            "corrupt-png",
+            with_display("scene = \"image\"\npath = \"corrupt.png\"\n"),
+            "corrupt-png.toml:2:8: image: cannot decode image `./corrupt.png`: not a PNG or JPEG file",
+        ),
+        (
+            "truncated-png",
+            with_display("scene = \"image\"\npath = \"truncated.png\"\n"),
+            "truncated-png.toml:2:8: image: cannot decode image `./truncated.png`: unexpected end of file",
+        ),
+        (
+            "corrupt-json",
+            with_display("scene = \"spritesheet\"\npath = \"bad.json\"\n"),
+            "corrupt-json.toml:2:8: spritesheet: `./bad.json` is not a valid Aseprite JSON export: expected value at line 1 column 13",
+        ),
+    ];
+    for (name, source, expected) in &cases {
+        let file = format!("{name}.toml");
+        std::fs::write(dir.join(&file), source).unwrap();
+        let frames = format!("png-dir:frames-{name}");
+        let out = format!("{name}.png");
+        for args in
+            [vec!["check", &file], vec!["render", &file, "-o", &out], vec!["play", &file, "--out", &frames]]
+        {
+            let o = crate::common::bin().args(&args).current_dir(&dir).output().unwrap();
+            let msg = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {msg}");
+            assert!(
+                msg.starts_with(&format!("error: {expected}")),
+                "{args:?}:\n  got  {msg}\n  want {expected}"
+            );
+            assert_eq!(msg.lines().count(), 1, "{args:?}: one message, once: {msg}");
+            assert!(!msg.contains("panicked"), "{args:?}: {msg}");
+            assert!(o.stdout.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&o.stdout));
+        }
+    }
+    // Nothing was written: only the inputs are in the folder.
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut inputs: Vec<String> = cases.iter().map(|(n, ..)| format!("{n}.toml")).collect();
+    inputs.extend(["bad.json", "corrupt.png", "truncated.png"].map(String::from));
+    inputs.sort();
+    assert_eq!(left, inputs, "files left behind");
+}
