@@ -192,6 +192,8 @@ impl Params {
         let found = match found {
             Value::Str(s) => format!("the string \"{s}\""),
             Value::Int(i) => format!("{i}"),
+            // `1e300`, not three hundred digits.
+            Value::Float(f) if *f != 0.0 && (f.abs() >= 1e15 || f.abs() < 1e-5) => format!("{f:e}"),
             Value::Float(f) => format!("{f}"),
             Value::Bool(b) => format!("{b}"),
             other => other.type_name().to_string(),

@@ -163,7 +163,7 @@ fn bad_input_table_through_the_binary() {
         (
             "unknown-field",
             "scene = \"solid\"\n[display]\nwidth = 64\nheight = 32\nfsp = 60\n".into(),
-            "unknown-field.toml:5:1: unknown key `display.fsp` in `[display]` (did you mean `fps`?); expected `width`, `height` or `fps`",
+            "unknown-field.toml:5:1: unknown key `display.fsp` in `[display]` (did you mean `fps`?); expected `width`, `height`, `fps`, `color` or `threshold`",
         ),
         (
             "unknown-scene",
