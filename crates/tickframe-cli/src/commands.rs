@@ -240,16 +240,20 @@ pub fn play(
         None => Some(tb.ticks_for_seconds(10.0)),
     };
     let mut outputs: Vec<Box<dyn Output>> = Vec::with_capacity(specs.len());
+    // One progress bar (stderr, terminals only) for a run that is not real time.
+    let mut bar = if paced { None } else { frames };
     for spec in specs {
-        outputs.push(match spec {
+        let out: Box<dyn Output> = match spec {
             OutputSpec::Terminal => Box::new(TerminalOutput::default()),
-            OutputSpec::PngDir(dir) => {
-                Box::new(WithProgress::new(Box::new(PngDirOutput::new(dir)), frames.unwrap_or(0)))
-            }
+            OutputSpec::PngDir(dir) => Box::new(PngDirOutput::new(dir)),
             OutputSpec::Raw => Box::new(RawOutput::default()),
             OutputSpec::Null => Box::new(NullOutput),
             OutputSpec::Window { fullscreen } => window_output(fullscreen).map_err(Failure::BadInput)?,
             OutputSpec::Device(url) => device_output(&url, scene.size, devices).map_err(Failure::BadInput)?,
+        };
+        outputs.push(match bar.take_if(|_| !out.is_realtime()) {
+            Some(total) => Box::new(WithProgress::new(out, total)),
+            None => out,
         });
     }
     let config = EngineConfig {
@@ -311,6 +315,11 @@ pub fn play(
     if let Some(start) = clock_start {
         eprintln!("clock overlays started at {} s since 1970-01-01 (--clock)", start.seconds);
     }
+    // Ctrl-C before a bounded run is done: say so, and fail (no file output was finished, so a
+    // png-dir has no manifest). Ending an unbounded real-time run with Ctrl-C is normal.
+    let interrupted = ctrl_c_flag().load(Ordering::Relaxed)
+        && frames.is_some()
+        && report.outputs.iter().any(|o| !o.finished && !o.stopped_by_output);
     if let Some(path) = &eng.report {
         let mut value = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
         if let (Some(obj), Some(start)) = (value.as_object_mut(), clock_start) {
@@ -320,6 +329,18 @@ pub fn play(
         let text = serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?;
         write_atomically(path, text.as_bytes())
             .map_err(|e| Failure::BadInput(format!("cannot write `{}`: {e}", path.display())))?;
+    }
+    if interrupted {
+        return Err(Failure::Interrupted(format!(
+            "interrupted by Ctrl-C after {} of {} frames: the run is incomplete{}",
+            report.ticks,
+            frames.unwrap_or(0),
+            if report.outputs.iter().any(|o| o.output == "png-dir") {
+                " (no manifest.json written)"
+            } else {
+                ""
+            }
+        )));
     }
     Ok(())
 }
@@ -347,9 +368,7 @@ pub fn scenes(name: Option<&str>) -> Result<(), Failure> {
             println!("    (no parameters)");
         }
         for p in info.params {
-            let default =
-                if p.default.is_empty() { "required".to_string() } else { format!("default {}", p.default) };
-            println!("    {:<14} {:<24} {:<22} {}", p.name, p.kind, default, p.doc);
+            println!("    {:<14} {:<24} {:<22} {}", p.name, p.kind, p.default_label(), p.doc);
         }
         println!();
     }

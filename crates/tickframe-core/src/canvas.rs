@@ -43,9 +43,17 @@ enum Command {
 #[derive(Debug, Default)]
 pub struct DisplayList {
     commands: Vec<Command>,
+    /// Draw commands issued through canvases using this list, on either path, ever.
+    issued: u64,
 }
 
 impl DisplayList {
+    /// Draw commands issued through canvases using this list since it was made, on either path
+    /// (recorded or applied at once); `pixels_mut` writes are not commands.
+    pub fn issued(&self) -> u64 {
+        self.issued
+    }
+
     /// Commands waiting to be flushed.
     pub fn len(&self) -> usize {
         self.commands.len()
@@ -124,9 +132,20 @@ impl<'a> Canvas<'a> {
 
     #[inline]
     fn push(&mut self, cmd: Command) {
+        self.list.issued += 1;
         match self.mode {
             DrawMode::Direct => apply(&cmd, &mut self.frame),
             DrawMode::DisplayList => self.list.commands.push(cmd),
+        }
+    }
+
+    /// Makes room for `additional` more commands on the display-list path (nothing on the direct
+    /// path), so a scene whose command count varies from frame to frame (scrolling text) can
+    /// size the list for its worst case once, instead of growing it the first time a frame
+    /// needs more. Allocates only when the list is too small.
+    pub fn reserve(&mut self, additional: usize) {
+        if self.mode == DrawMode::DisplayList {
+            self.list.commands.reserve(additional);
         }
     }
 

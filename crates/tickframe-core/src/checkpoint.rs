@@ -23,7 +23,17 @@ pub trait Simulation: Send + Sync {
     /// A new state for `ctx` (may allocate; called only while the scratch pool is warming up).
     fn new_state(&self, ctx: &RenderContext) -> Self::State;
 
-    /// Sets `state` to the state at tick 0 for `ctx.seed` and `ctx.size`.
+    /// The latest tick at or before `tick` at which the state does not depend on any earlier
+    /// tick (the simulation restarts there, e.g. a periodic reseed), so rebuilding the state at
+    /// `tick` never needs to step from before it. Must be at most `tick`, and
+    /// `anchor(anchor(t)) == anchor(t)`. The default, 0, means "only tick 0".
+    fn anchor(&self, tick: Tick) -> Tick {
+        let _ = tick;
+        0
+    }
+
+    /// Sets `state` to the state at `ctx.tick` for `ctx.seed` and `ctx.size`; called only with
+    /// a tick that is its own [`Simulation::anchor`] (tick 0 for simulations that never restart).
     fn reset(&self, state: &mut Self::State, ctx: &RenderContext);
 
     /// Advances `state` from tick `ctx.tick - 1` to `ctx.tick`.
@@ -134,8 +144,10 @@ pub struct CheckpointStats {
 
 type Key = (u64, u32, u32, Tick);
 
-/// Checkpoints as a flat list (at most `capacity` entries, scanned linearly): replacing an
-/// evicted entry reuses its buffer, so a full store allocates nothing.
+/// Checkpoints as a flat list of `capacity` slots, scanned linearly. All slots and their
+/// buffers (room for the largest sealed form of the state) are allocated together when the
+/// first checkpoint is stored; from then on a slot is reused in place (free slots first, then
+/// the least recently used), so storing checkpoints allocates nothing in steady state.
 #[derive(Default)]
 struct Store {
     entries: Vec<StoreEntry>,
@@ -144,7 +156,8 @@ struct Store {
 }
 
 struct StoreEntry {
-    key: Key,
+    /// `None`: a free slot.
+    key: Option<Key>,
     bytes: Vec<u8>,
     last_used: u64,
 }
@@ -155,9 +168,14 @@ impl Store {
         self.entries
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.key.0 == seed && e.key.1 == w && e.key.2 == h && (lo..=hi).contains(&e.key.3))
-            .max_by_key(|(_, e)| e.key.3)
+            .filter_map(|(i, e)| e.key.map(|k| (i, k)))
+            .filter(|(_, k)| k.0 == seed && k.1 == w && k.2 == h && (lo..=hi).contains(&k.3))
+            .max_by_key(|(_, k)| k.3)
             .map(|(i, _)| i)
+    }
+
+    fn holds(&self, key: Key) -> bool {
+        self.entries.iter().any(|e| e.key == Some(key))
     }
 }
 
@@ -170,8 +188,13 @@ struct Work<St> {
 }
 
 /// A [`Simulation`] as a [`Scene`]: checkpoints every `interval` ticks into a store bounded to
-/// `capacity` checkpoints (least recently used evicted first). Locks are held only to look up,
-/// copy or insert a checkpoint, never while stepping or drawing.
+/// `capacity` checkpoints (least recently used evicted first). The state at tick `t` is rebuilt
+/// from the state in hand or the latest checkpoint in `anchor(t)..=t`, else by a reset at
+/// `anchor(t)`, so the work for any tick is bounded by the distance to its anchor. Locks are
+/// held only to look up, copy or insert a checkpoint, never while stepping or drawing.
+///
+/// Memory: the store's `capacity` buffers, each sized for the largest sealed form of one state
+/// (a little over the encoded state), are allocated when the first checkpoint is stored.
 pub struct Checkpointed<S: Simulation> {
     sim: S,
     interval: u64,
@@ -190,7 +213,7 @@ impl<S: Simulation> Checkpointed<S> {
     /// Default ticks between checkpoints.
     pub const DEFAULT_INTERVAL: u64 = 60;
     /// Default bound on stored checkpoints.
-    pub const DEFAULT_CAPACITY: usize = 256;
+    pub const DEFAULT_CAPACITY: usize = 32;
 
     /// Wraps `sim`, checkpointing every `interval` ticks (at least 1), keeping at most
     /// `capacity` checkpoints (at least 1).
@@ -212,14 +235,14 @@ impl<S: Simulation> Checkpointed<S> {
     /// Store counters.
     pub fn stats(&self) -> CheckpointStats {
         let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        CheckpointStats { held: store.entries.len(), ..store.stats }
+        CheckpointStats { held: store.entries.iter().filter(|e| e.key.is_some()).count(), ..store.stats }
     }
 
     /// Corrupts every stored checkpoint's payload (for tests of the integrity check).
     #[doc(hidden)]
     pub fn corrupt_store_for_tests(&self) {
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        for e in &mut store.entries {
+        for e in store.entries.iter_mut().filter(|e| e.key.is_some()) {
             if let Some(b) = e.bytes.get_mut(HEADER) {
                 *b ^= 0x5a;
             }
@@ -252,8 +275,11 @@ impl<S: Simulation> Checkpointed<S> {
     /// Brings `work` to the state at `ctx.tick`.
     fn advance(&self, work: &mut Work<S::State>, ctx: &RenderContext) {
         let (seed, w, h, t) = (ctx.seed, ctx.width(), ctx.height(), ctx.tick);
+        let anchor = self.sim.anchor(t).min(t);
         let mut current: Option<Tick> = match work.at {
-            Some((s, ww, hh, at)) if s == seed && ww == w && hh == h && at <= t => Some(at),
+            Some((s, ww, hh, at)) if s == seed && ww == w && hh == h && (anchor..=t).contains(&at) => {
+                Some(at)
+            }
             _ => None,
         };
         // A stored checkpoint closer to t than the state in hand?
@@ -261,13 +287,13 @@ impl<S: Simulation> Checkpointed<S> {
             let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
             store.clock += 1;
             let clock = store.clock;
-            let lo = current.map_or(0, |c| c + 1);
+            let lo = current.map_or(anchor, |c| c + 1);
             if lo <= t
                 && let Some(i) = store.best(seed, w, h, lo, t)
             {
                 let entry = &mut store.entries[i];
                 entry.last_used = clock;
-                let k = entry.key;
+                let Some(k) = entry.key else { unreachable!("best() returns occupied slots only") };
                 work.sealed.clear();
                 work.sealed.extend_from_slice(&entry.bytes);
                 drop(store);
@@ -281,9 +307,10 @@ impl<S: Simulation> Checkpointed<S> {
                     }
                     Err(_) => {
                         store.stats.corrupt += 1;
-                        // Drop it; the state is recomputed and the checkpoint rewritten.
-                        if let Some(i) = store.entries.iter().position(|e| e.key == k) {
-                            store.entries.swap_remove(i);
+                        // Free the slot; the state is recomputed and the checkpoint rewritten.
+                        if let Some(e) = store.entries.iter_mut().find(|e| e.key == Some(k)) {
+                            e.key = None;
+                            e.last_used = 0;
                         }
                     }
                 }
@@ -292,8 +319,8 @@ impl<S: Simulation> Checkpointed<S> {
         let mut cur = match current {
             Some(c) => c,
             None => {
-                self.sim.reset(&mut work.state, &ctx.at_tick(0));
-                0
+                self.sim.reset(&mut work.state, &ctx.at_tick(anchor));
+                anchor
             }
         };
         let mut steps = 0;
@@ -301,7 +328,8 @@ impl<S: Simulation> Checkpointed<S> {
             cur += 1;
             self.sim.step(&mut work.state, &ctx.at_tick(cur));
             steps += 1;
-            if cur % self.interval == 0 {
+            // An anchor is rebuilt by a reset as cheaply as by a load: no checkpoint there.
+            if cur % self.interval == 0 && self.sim.anchor(cur) != cur {
                 self.store_checkpoint(work, (seed, w, h, cur));
             }
         }
@@ -314,7 +342,7 @@ impl<S: Simulation> Checkpointed<S> {
     fn store_checkpoint(&self, work: &mut Work<S::State>, key: Key) {
         {
             let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-            if store.entries.iter().any(|e| e.key == key) {
+            if store.holds(key) {
                 return;
             }
         }
@@ -322,22 +350,31 @@ impl<S: Simulation> Checkpointed<S> {
         self.sim.encode(&work.state, &mut work.raw);
         seal_with(&work.raw, &mut work.sealed, &mut work.table);
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        if store.entries.iter().any(|e| e.key == key) {
+        if store.holds(key) {
             return;
+        }
+        if store.entries.is_empty() {
+            // Every slot at once, each with room for the worst case of this state size, so
+            // storing and replacing checkpoints later never allocates.
+            let room = sealed_capacity(work.raw.len()).max(work.sealed.len());
+            store.entries.reserve_exact(self.capacity);
+            for _ in 0..self.capacity {
+                store.entries.push(StoreEntry { key: None, bytes: Vec::with_capacity(room), last_used: 0 });
+            }
         }
         store.clock += 1;
         let clock = store.clock;
         store.stats.stored += 1;
-        if store.entries.len() < self.capacity {
-            // Room for the worst case of this state size, so replacing it later never reallocates.
-            let mut bytes = Vec::with_capacity(sealed_capacity(work.raw.len()).max(work.sealed.len()));
-            bytes.extend_from_slice(&work.sealed);
-            store.entries.push(StoreEntry { key, bytes, last_used: clock });
-        } else if let Some(lru) = store.entries.iter_mut().min_by_key(|e| e.last_used) {
-            lru.key = key;
-            lru.last_used = clock;
-            lru.bytes.clear();
-            lru.bytes.extend_from_slice(&work.sealed);
+        // Free slots have `last_used == 0`, so they are taken before any checkpoint is evicted.
+        let mut evicted = false;
+        if let Some(slot) = store.entries.iter_mut().min_by_key(|e| e.last_used) {
+            evicted = slot.key.is_some();
+            slot.key = Some(key);
+            slot.last_used = clock;
+            slot.bytes.clear();
+            slot.bytes.extend_from_slice(&work.sealed);
+        }
+        if evicted {
             store.stats.evicted += 1;
         }
     }

@@ -81,13 +81,34 @@ pub fn to_mono(frame: FrameRef<'_>, mode: MonoMode, out: &mut [u8]) {
         let row = frame.row(y);
         let out_row = &mut out[y as usize * stride..(y as usize + 1) * stride];
         for (x, px) in row.iter().enumerate() {
-            let threshold = match mode {
-                MonoMode::Threshold(t) => t,
-                MonoMode::Bayer8 => BAYER8[y as usize & 7][x & 7] * 4 + 2,
-            };
-            if px.luma() >= threshold {
+            if mono_lit(mode, x as u32, y, *px) {
                 out_row[x / 8] |= 0x80 >> (x % 8);
             }
+        }
+    }
+}
+
+/// Whether [`to_mono`] lights the pixel `px` at (`x`, `y`).
+#[inline]
+pub fn mono_lit(mode: MonoMode, x: u32, y: u32, px: crate::Rgba) -> bool {
+    let threshold = match mode {
+        MonoMode::Threshold(t) => t,
+        MonoMode::Bayer8 => BAYER8[y as usize & 7][x as usize & 7] * 4 + 2,
+    };
+    px.luma() >= threshold
+}
+
+/// Turns every pixel of `pixels` (rows of `width`) into opaque white when [`to_mono`] would
+/// light it, else opaque black: the frame as a monochrome display will show it.
+///
+/// # Panics
+/// When `width` is 0 or does not divide the pixel count.
+pub fn quantize_mono(pixels: &mut [crate::Rgba], width: u32, mode: MonoMode) {
+    assert!(width > 0 && pixels.len() % width as usize == 0, "pixels are rows of `width`");
+    for (y, row) in pixels.chunks_exact_mut(width as usize).enumerate() {
+        for (x, px) in row.iter_mut().enumerate() {
+            *px =
+                if mono_lit(mode, x as u32, y as u32, *px) { crate::Rgba::WHITE } else { crate::Rgba::BLACK };
         }
     }
 }
@@ -128,6 +149,29 @@ mod tests {
             let lit: u32 = out.iter().map(|b| b.count_ones()).sum();
             let expected = u32::from(level) * 4096 / 255;
             assert!(lit.abs_diff(expected) <= 4096 / 64 + 1, "level {level}: {lit} lit, ~{expected}");
+        }
+    }
+
+    #[test]
+    fn quantize_mono_agrees_with_the_packed_form() {
+        let size = Size::new(19, 9).unwrap();
+        let mut f = Frame::new(size);
+        for (i, p) in f.pixels_mut().iter_mut().enumerate() {
+            let v = (i * 37 % 256) as u8;
+            *p = Rgba::new(v, v.wrapping_mul(3), 255 - v, (i % 200) as u8);
+        }
+        for mode in [MonoMode::Threshold(128), MonoMode::Threshold(1), MonoMode::Bayer8] {
+            let mut packed = vec![0; mono_len(f.view())];
+            to_mono(f.view(), mode, &mut packed);
+            let mut q = f.clone();
+            quantize_mono(q.pixels_mut(), 19, mode);
+            for y in 0..9u32 {
+                for x in 0..19u32 {
+                    let bit = packed[(y * 3 + x / 8) as usize] & (0x80 >> (x % 8)) != 0;
+                    let px = q.get(x, y).unwrap();
+                    assert_eq!(px, if bit { Rgba::WHITE } else { Rgba::BLACK }, "{mode:?} ({x}, {y})");
+                }
+            }
         }
     }
 

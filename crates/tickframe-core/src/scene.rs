@@ -104,6 +104,12 @@ impl Renderer {
         self.mode
     }
 
+    /// Draw commands (clear, rectangles, plots, lines, circles, blits, glyphs) issued by the
+    /// scenes this renderer has rendered, in total, on either path (see [`DisplayList::issued`]).
+    pub fn commands_issued(&self) -> u64 {
+        self.list.issued()
+    }
+
     /// Renders `scene` at `ctx` into `target`, resizing it to `ctx.size` (keeping its allocation
     /// when large enough).
     pub fn render(&mut self, scene: &dyn Scene, ctx: &RenderContext, target: &mut Frame) {

@@ -17,6 +17,8 @@ pub use compose::{
     Direction, Easing, Layer, Layers, Playlist, PlaylistEntry, PlaylistError, PlaylistPosition, Transition,
     TransitionKind, TransitionPosition,
 };
-pub use file::{Overrides, SceneFile, SceneFileError, demo_scene, load_scene_file, parse_scene_str};
+pub use file::{
+    DisplayColor, Overrides, SceneFile, SceneFileError, demo_scene, load_scene_file, parse_scene_str,
+};
 pub use params::{BuildError, Location, Params, Spanned, Value};
 pub use registry::{BuildContext, ParamDoc, SceneInfo, build_scene, builtin_scenes, find_scene};

@@ -153,6 +153,13 @@ impl Params {
         self
     }
 
+    /// Builder form that removes `key` (for code and tests).
+    #[must_use]
+    pub fn without(mut self, key: &str) -> Params {
+        self.entries.retain(|e| e.key != key);
+        self
+    }
+
     /// The scene's name.
     pub fn scene(&self) -> &str {
         &self.scene
@@ -185,6 +192,8 @@ impl Params {
         let found = match found {
             Value::Str(s) => format!("the string \"{s}\""),
             Value::Int(i) => format!("{i}"),
+            // `1e300`, not three hundred digits.
+            Value::Float(f) if *f != 0.0 && (f.abs() >= 1e15 || f.abs() < 1e-5) => format!("{f:e}"),
             Value::Float(f) => format!("{f}"),
             Value::Bool(b) => format!("{b}"),
             other => other.type_name().to_string(),

@@ -14,10 +14,33 @@ pub struct ParamDoc {
     pub name: &'static str,
     /// Type and range, e.g. `float 0..=10`, `colour`, `one of: a, b`.
     pub kind: &'static str,
-    /// The default, as written in a scene file (empty when required).
+    /// The default, as written in a scene file; [`ParamDoc::REQUIRED`] when the scene file must
+    /// give it, [`ParamDoc::NONE`] when it is optional and leaving it out means "none" (the doc
+    /// says what happens then).
     pub default: &'static str,
     /// What it does, with units.
     pub doc: &'static str,
+}
+
+impl ParamDoc {
+    /// `default` of a parameter the scene file must give (no default).
+    pub const REQUIRED: &'static str = "";
+    /// `default` of an optional parameter without a default value (e.g. no background).
+    pub const NONE: &'static str = "(none)";
+
+    /// Whether the scene file must give this parameter.
+    pub fn is_required(&self) -> bool {
+        self.default == ParamDoc::REQUIRED
+    }
+
+    /// The default column of `tickframe scenes`: `required`, `optional, none` or `default …`.
+    pub fn default_label(&self) -> String {
+        match self.default {
+            ParamDoc::REQUIRED => "required".to_string(),
+            ParamDoc::NONE => "optional, none".to_string(),
+            d => format!("default {d}"),
+        }
+    }
 }
 
 /// Facts a scene may use while it is built (never while it renders).

@@ -4,15 +4,24 @@
 
 mod files;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use files::{PngDirOutput, RawOutput, encode_png, write_atomically};
 pub use tickframe_engine::{NullOutput, Output, RunInfo};
 
-/// Wraps an output with a progress bar advanced after every present (for long file runs).
+/// Wraps an output with a progress bar on stderr (for long runs that are not real time).
+///
+/// The presenter only bumps an atomic counter; a small thread redraws the bar four times a second,
+/// so drawing (which formats and allocates) never runs on the presenting thread.
 pub struct WithProgress {
     inner: Box<dyn Output>,
     bar: indicatif::ProgressBar,
+    done: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    drawer: Option<std::thread::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for WithProgress {
@@ -22,23 +31,48 @@ impl std::fmt::Debug for WithProgress {
 }
 
 impl WithProgress {
-    /// Shows a bar of `total` frames on stderr (hidden when `total` is under 120).
+    /// A bar of `total` frames on stderr; hidden when stderr is not a terminal or `total` is
+    /// under 120.
     pub fn new(inner: Box<dyn Output>, total: u64) -> WithProgress {
-        let bar = indicatif::ProgressBar::new(total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} frames, {per_sec}, eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        if total < 120 {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        let bar =
+            indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::hidden());
+        if total >= 120 && std::io::stderr().is_terminal() {
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} frames, {per_sec}, eta {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
-        WithProgress { inner, bar }
+        let (done, stop) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(false)));
+        WithProgress { inner, bar, done, stop, drawer: None }
+    }
+
+    fn stop_drawing(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.drawer.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+        self.bar.finish_and_clear();
     }
 }
 
 impl Output for WithProgress {
     fn begin(&mut self, info: &RunInfo) -> anyhow::Result<()> {
-        self.inner.begin(info)
+        self.inner.begin(info)?;
+        if !self.bar.is_hidden() {
+            let (bar, done, stop) = (self.bar.clone(), Arc::clone(&self.done), Arc::clone(&self.stop));
+            self.drawer = std::thread::Builder::new()
+                .name("tickframe-progress".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        bar.set_position(done.load(Ordering::Relaxed));
+                        std::thread::park_timeout(std::time::Duration::from_millis(250));
+                    }
+                })
+                .ok();
+        }
+        Ok(())
     }
 
     fn present(
@@ -47,12 +81,12 @@ impl Output for WithProgress {
         frame: tickframe_core::FrameRef<'_>,
     ) -> anyhow::Result<bool> {
         let ok = self.inner.present(tick, frame)?;
-        self.bar.inc(1);
+        self.done.fetch_add(1, Ordering::Relaxed);
         Ok(ok)
     }
 
     fn finish(&mut self, frames: u64) -> anyhow::Result<()> {
-        self.bar.finish_and_clear();
+        self.stop_drawing();
         self.inner.finish(frames)
     }
 
@@ -67,7 +101,7 @@ impl Output for WithProgress {
 
 impl Drop for WithProgress {
     fn drop(&mut self) {
-        self.bar.finish_and_clear();
+        self.stop_drawing();
     }
 }
 

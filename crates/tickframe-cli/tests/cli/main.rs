@@ -1,6 +1,7 @@
 //! End-to-end tests of the `tickframe` binary (one test binary, one module per area).
 
 mod common;
+mod foundation;
 mod outputs;
 mod play;
 mod trace;

@@ -45,9 +45,15 @@ fn decode_image(path: &Path, at: Option<Location>, scene: &str) -> Result<Dynami
     Ok(img)
 }
 
-/// An optional colour parameter: `None` when absent.
+/// An optional colour parameter: `None` when absent (still a known parameter, so typos of it
+/// are suggested and it is listed among the known ones).
 fn opt_color(params: &mut Params, key: &'static str) -> Result<Option<Rgba>, BuildError> {
-    if params.keys().contains(&key) { params.color(key, Rgba::BLACK).map(Some) } else { Ok(None) }
+    if params.keys().contains(&key) {
+        params.color(key, Rgba::BLACK).map(Some)
+    } else {
+        let _ = params.take(key);
+        Ok(None)
+    }
 }
 
 /// The nine anchor positions, as written in scene files.

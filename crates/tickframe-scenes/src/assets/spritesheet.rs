@@ -42,26 +42,31 @@ const PARAMS: &[ParamDoc] = &[
     ParamDoc {
         name: "path",
         kind: "path",
-        default: "",
+        default: ParamDoc::REQUIRED,
         doc: "the Aseprite JSON export; its image is `meta.image`, relative to the JSON's folder",
     },
     ParamDoc {
         name: "tag",
         kind: "string",
-        default: "",
+        default: ParamDoc::NONE,
         doc: "the tag to loop (same as `loop`); default: all frames, forward",
     },
-    ParamDoc { name: "start", kind: "string", default: "", doc: "a tag played once before the loop" },
+    ParamDoc {
+        name: "start",
+        kind: "string",
+        default: ParamDoc::NONE,
+        doc: "a tag played once before the loop",
+    },
     ParamDoc {
         name: "loop",
         kind: "string",
-        default: "",
+        default: ParamDoc::NONE,
         doc: "the tag repeated; default: all frames, forward",
     },
     ParamDoc {
         name: "end",
         kind: "string",
-        default: "",
+        default: ParamDoc::NONE,
         doc: "a tag played once after the loop (needs `repeat` > 0); its last frame then stays",
     },
     ParamDoc {
@@ -104,7 +109,7 @@ const PARAMS: &[ParamDoc] = &[
     ParamDoc {
         name: "background",
         kind: "colour",
-        default: "",
+        default: ParamDoc::NONE,
         doc: "fills the whole display first; default: none (what is underneath shows)",
     },
 ];

@@ -64,7 +64,7 @@ const PARAMS: &[ParamDoc] = &[
     ParamDoc {
         name: "background",
         kind: "colour",
-        default: "",
+        default: ParamDoc::NONE,
         doc: "fills the whole display first; default: none (what is underneath shows)",
     },
     ParamDoc {
@@ -163,6 +163,14 @@ impl TextScene {
 
 impl Scene for TextScene {
     fn render(&self, ctx: &RenderContext, canvas: &mut Canvas<'_>) {
+        // The most glyph commands a frame can issue: glyphs sit on a grid of one advance by one
+        // line height, and repeats of the block never overlap, so at most a screenful of cells
+        // plus a partial cell at each edge, twice over for a repeat boundary. Scrolling text
+        // varies its count per frame; reserving the worst case keeps the list from growing later.
+        let (cw, ch) =
+            (self.font.character_size.width + self.font.character_spacing, self.font.character_size.height);
+        let cells = (canvas.width() / cw.max(1) + 2) as usize * (canvas.height() / ch.max(1) + 2) as usize;
+        canvas.reserve(2 * cells + 1);
         if let Some(bg) = self.background {
             canvas.clear(bg);
         }

@@ -3,11 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use tickframe_core::convert::{MonoMode, quantize_mono};
 use tickframe_core::{BlendMode, FrameRate, MAX_DIMENSION, Scene, Size, Timebase};
 
 use super::toml_tree::{self, Item, Node, Table, format_float};
 use crate::compose::{Direction, Easing, Layer, Layers, Playlist, PlaylistEntry, Transition, TransitionKind};
-use crate::params::{BuildError, Location, Params, Spanned, Value, did_you_mean};
+use crate::params::{BuildError, Location, Params, Spanned, Value, did_you_mean, nearest};
 use crate::photo::ClockStart;
 use crate::registry::{BuildContext, build_scene};
 
@@ -34,6 +35,9 @@ pub struct SceneFile {
     pub rate: FrameRate,
     /// The run's seed (after overrides; default 0).
     pub seed: u64,
+    /// `[display] color`: how the display shows colour; a monochrome mode is already applied
+    /// by `root` (its last step), so every output sees the frames the display will show.
+    pub color: DisplayColor,
     /// The root scene.
     pub root: Arc<dyn Scene>,
     /// The root scene again when it is a playlist (`None` otherwise), so callers can ask which
@@ -54,6 +58,58 @@ impl std::fmt::Debug for SceneFile {
             .field("seed", &self.seed)
             .field("warnings", &self.warnings)
             .finish_non_exhaustive()
+    }
+}
+
+/// `[display] color`: what the display can show.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum DisplayColor {
+    /// Every RGB colour (the default).
+    #[default]
+    Full,
+    /// 1-bit: lit (white) when the pixel's luma is at least the threshold, else black.
+    MonoThreshold(u8),
+    /// 1-bit: 8×8 Bayer ordered dither of the luma (grey levels become dot densities).
+    MonoDither,
+}
+
+impl DisplayColor {
+    /// The conversion for monochrome modes.
+    pub fn mono_mode(self) -> Option<MonoMode> {
+        match self {
+            DisplayColor::Full => None,
+            DisplayColor::MonoThreshold(t) => Some(MonoMode::Threshold(t)),
+            DisplayColor::MonoDither => Some(MonoMode::Bayer8),
+        }
+    }
+}
+
+/// The last step of a monochrome display's scene: renders the scene, then turns each pixel
+/// into white or black exactly as [`tickframe_core::convert::to_mono`] packs it (in place,
+/// allocating nothing).
+pub struct MonoDisplay {
+    inner: Arc<dyn Scene>,
+    mode: MonoMode,
+}
+
+impl std::fmt::Debug for MonoDisplay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MonoDisplay({:?})", self.mode)
+    }
+}
+
+impl MonoDisplay {
+    /// `inner`, shown in 1 bit through `mode`.
+    pub fn new(inner: Arc<dyn Scene>, mode: MonoMode) -> MonoDisplay {
+        MonoDisplay { inner, mode }
+    }
+}
+
+impl Scene for MonoDisplay {
+    fn render(&self, ctx: &tickframe_core::RenderContext, canvas: &mut tickframe_core::Canvas<'_>) {
+        self.inner.render(ctx, canvas);
+        let width = canvas.width();
+        quantize_mono(canvas.pixels_mut(), width, self.mode);
     }
 }
 
@@ -183,11 +239,16 @@ fn parse(
         .map(|(at, w)| format!("{name}:{}:{}: warning: {w}", at.line, at.column))
         .collect();
     all.extend(cx.warnings.iter().map(|w| format!("{name}: warning: {w}")));
+    let root = match header.color.mono_mode() {
+        Some(mode) => Arc::new(MonoDisplay::new(root, mode)),
+        None => root,
+    };
     Ok(SceneFile {
         path: None,
         size,
         rate,
         seed,
+        color: header.color,
         root,
         root_playlist,
         warnings: all,
@@ -271,6 +332,7 @@ struct Header {
     size_at: Location,
     missing: &'static str,
     rate: FrameRate,
+    color: DisplayColor,
 }
 
 impl Header {
@@ -323,6 +385,7 @@ fn describe_file(root: Table) -> Res<(Header, Desc)> {
         size_at: root.at,
         missing: "width",
         rate: FrameRate::whole(60).map_err(|e| (root.at, e.to_string()))?,
+        color: DisplayColor::Full,
     };
     if let Some(e) = root.get("display") {
         let Node::Table(display) = &e.item.node else {
@@ -344,9 +407,8 @@ fn describe_file(root: Table) -> Res<(Header, Desc)> {
         if let Some(f) = display.get("fps") {
             header.rate = fps(&f.item)?;
         }
-        if let Some(e) =
-            display.entries.iter().find(|e| !["width", "height", "fps"].contains(&e.key.as_str()))
-        {
+        header.color = display_color(display)?;
+        if let Some(e) = display.entries.iter().find(|e| !DISPLAY_KEYS.contains(&e.key.as_str())) {
             if ["seed", "loop", "scene", "layers", "playlist"].contains(&e.key.as_str()) {
                 return err(
                     e.key_at,
@@ -356,7 +418,7 @@ fn describe_file(root: Table) -> Res<(Header, Desc)> {
                     ),
                 );
             }
-            return unknown_key(e, "display", "`[display]`", &["width", "height", "fps"]);
+            return unknown_key(e, "display", "`[display]`", &DISPLAY_KEYS);
         }
         match (w, h) {
             (Some(w), Some(h)) => header.size = Size::new(w, h).ok(),
@@ -366,6 +428,50 @@ fn describe_file(root: Table) -> Res<(Header, Desc)> {
     }
     let node = describe_node(&root, "", &["seed", "display"], "the top level")?;
     Ok((header, node))
+}
+
+const DISPLAY_KEYS: [&str; 5] = ["width", "height", "fps", "color", "threshold"];
+const COLOR_MODES: [&str; 3] = ["full", "mono-threshold", "mono-dither"];
+
+/// `[display] color` and `threshold`.
+fn display_color(display: &Table) -> Res<DisplayColor> {
+    let mode = match display.get("color") {
+        None => "full",
+        Some(e) => match &e.item.node {
+            Node::Str(s) if COLOR_MODES.contains(&s.as_str()) => s.as_str(),
+            Node::Str(s) => {
+                return err(
+                    e.item.at,
+                    format!(
+                        "`display.color`: unknown colour mode \"{s}\"{}; expected {}",
+                        did_you_mean(s, COLOR_MODES),
+                        list(&COLOR_MODES)
+                    ),
+                );
+            }
+            _ => return expected(&e.item, "display.color", &format!("one of {}", list(&COLOR_MODES))),
+        },
+    };
+    let threshold = match display.get("threshold") {
+        None => 128,
+        Some(e) if mode != "mono-threshold" => {
+            return err(
+                e.key_at,
+                format!(
+                    "`display.threshold`: only used with `color = \"mono-threshold\"` (color is \"{mode}\")"
+                ),
+            );
+        }
+        Some(e) => match e.item.node {
+            Node::Int(v) if (0..=255).contains(&v) => v as u8,
+            _ => return expected(&e.item, "display.threshold", "a luma level, a whole number in 0..=255"),
+        },
+    };
+    Ok(match mode {
+        "mono-threshold" => DisplayColor::MonoThreshold(threshold),
+        "mono-dither" => DisplayColor::MonoDither,
+        _ => DisplayColor::Full,
+    })
 }
 
 fn fps(item: &Item) -> Res<FrameRate> {
@@ -415,9 +521,26 @@ fn describe_node(table: &Table, path: &str, reserved: &[&str], place: &str) -> R
                 return expected(&kind.item, &kind_path, "the name of a built-in scene (a string)");
             };
             let mut params = Params::new(name.clone(), Some(kind.item.at));
+            let scene_keys: Vec<&str> = crate::registry::find_scene(name)
+                .map_or_else(Vec::new, |i| i.params.iter().map(|p| p.name).collect());
             for e in &table.entries {
                 if e.key == "scene" || reserved.contains(&e.key.as_str()) {
                     continue;
+                }
+                // A misspelt key of the node itself (`opacty` on a layer, `transiton` on an
+                // entry) would otherwise be reported as an unknown scene parameter.
+                if !scene_keys.contains(&e.key.as_str())
+                    && let Some(near) = nearest(&e.key, scene_keys.iter().chain(reserved).copied())
+                    && reserved.contains(&near)
+                {
+                    return err(
+                        e.key_at,
+                        format!(
+                            "unknown key `{}` in {place} (did you mean `{near}`?); {place} takes {} and the parameters of scene `{name}`",
+                            join(path, &e.key),
+                            reserved.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                        ),
+                    );
                 }
                 params.insert(e.key.clone(), Some(e.key_at), spanned(&e.item, &join(path, &e.key))?);
             }
@@ -469,6 +592,16 @@ fn describe_node(table: &Table, path: &str, reserved: &[&str], place: &str) -> R
             for (i, (t, _)) in items.iter().enumerate() {
                 let ep = format!("{kind_path}[{i}]");
                 let Some(d) = t.get("duration") else {
+                    // `durration = 2`: name the typo rather than the missing key.
+                    if let Some(e) = t.entries.iter().find(|e| nearest(&e.key, ["duration"]).is_some()) {
+                        return err(
+                            e.key_at,
+                            format!(
+                                "unknown key `{}` in a playlist entry (did you mean `duration`?); an entry needs `duration`, how long it is shown, in seconds",
+                                join(&ep, &e.key)
+                            ),
+                        );
+                    }
                     return err(
                         t.at,
                         format!(

@@ -7,4 +7,7 @@
 mod loader;
 mod toml_tree;
 
-pub use loader::{Overrides, SceneFile, SceneFileError, demo_scene, load_scene_file, parse_scene_str};
+pub use loader::{
+    DisplayColor, MonoDisplay, Overrides, SceneFile, SceneFileError, demo_scene, load_scene_file,
+    parse_scene_str,
+};

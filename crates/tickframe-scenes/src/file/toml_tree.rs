@@ -91,6 +91,9 @@ pub(crate) fn format_float(f: f64) -> String {
         if f > 0.0 { "inf".to_string() } else { "-inf".to_string() }
     } else if f.fract() == 0.0 && f.abs() < 1e15 {
         format!("{f:.1}")
+    } else if f.abs() >= 1e15 || f.abs() < 1e-5 {
+        // `1e300`, not three hundred digits.
+        format!("{f:e}")
     } else {
         format!("{f}")
     }

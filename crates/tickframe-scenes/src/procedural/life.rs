@@ -4,6 +4,9 @@
 //! Tick 0 is a random soup from the seed (`density` alive). Each tick advances one generation;
 //! after the step, the board is reseeded with a fresh soup (keyed by `(seed, tick)`) when no
 //! cell is alive or every `reseed_seconds`: both decided from the state and the tick only.
+//! A periodic reseed replaces the whole board, so the state at tick `t` depends only on the
+//! ticks since the latest multiple of the reseed period ([`Simulation::anchor`]): rendering any
+//! tick costs at most one period of steps, however large `t` is.
 //!
 //! # Checkpoint format
 //! `cols` (u32 LE), `rows` (u32 LE), then the cells row-major, one bit each, least significant
@@ -13,7 +16,7 @@
 use std::sync::Arc;
 
 use tickframe_core::{
-    Canvas, CheckpointError, Checkpointed, RenderContext, Rgba, Scene, Simulation, Timebase,
+    Canvas, CheckpointError, Checkpointed, RenderContext, Rgba, Scene, Simulation, Tick, Timebase,
 };
 
 use crate::params::{BuildError, Params};
@@ -45,9 +48,9 @@ pub const INFO: SceneInfo = SceneInfo {
         },
         ParamDoc {
             name: "checkpoints",
-            kind: "integer 1..=100000",
-            default: "256",
-            doc: "most checkpoints kept (least recently used evicted first)",
+            kind: "integer 1..=4096",
+            default: "32",
+            doc: "most checkpoints kept (least recently used evicted first; all allocated at the first checkpoint)",
         },
         ParamDoc { name: "alive", kind: "colour", default: "\"#ffffff\"", doc: "colour of live cells" },
         ParamDoc { name: "dead", kind: "colour", default: "\"#000000\"", doc: "colour of dead cells" },
@@ -137,6 +140,12 @@ impl Simulation for Life {
         let mut b = Board { cols: 0, rows: 0, cells: Vec::new(), next: Vec::new() };
         self.shape(&mut b, ctx);
         b
+    }
+
+    fn anchor(&self, tick: Tick) -> Tick {
+        // `step` at a multiple of the period ends with a fresh soup keyed by that tick, which is
+        // exactly what `reset` makes there (and at tick 0).
+        if self.reseed_ticks > 0 { tick - tick % self.reseed_ticks } else { 0 }
     }
 
     fn reset(&self, state: &mut Board, ctx: &RenderContext) {
@@ -240,7 +249,7 @@ fn build(p: &mut Params, cx: &mut BuildContext) -> Result<Arc<dyn Scene>, BuildE
     let density = p.float_in("density", 0.3, 0.0..=1.0)?;
     let reseed = p.float_in("reseed_seconds", 30.0, 0.0..=86_400.0)?;
     let interval = p.u32_in("interval", 60, 1..=100_000)?;
-    let capacity = p.u32_in("checkpoints", 256, 1..=100_000)?;
+    let capacity = p.u32_in("checkpoints", 32, 1..=4096)?;
     let alive = p.color("alive", Rgba::WHITE)?;
     let dead = p.color("dead", Rgba::BLACK)?;
     let reseed_ticks = if reseed > 0.0 { Timebase::new(cx.rate).ticks_for_seconds(reseed).max(1) } else { 0 };

@@ -88,8 +88,8 @@ pub const LANES: usize = 8;
 pub const BLOCK: u32 = 32;
 
 /// The instruction set the fast renderer runs on. All give identical bytes: the same IEEE-754
-/// operations in the same order, never fused (no FMA is enabled, and Rust never contracts
-/// `a * b + c` on its own).
+/// operations in the same order, never fused (AVX-512 implies the FMA target feature, but Rust
+/// never contracts `a * b + c` on its own and this code calls no `mul_add`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kernel {
     /// Baseline x86-64 / any CPU: 2-wide SIMD at best.

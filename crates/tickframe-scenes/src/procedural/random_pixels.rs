@@ -43,6 +43,12 @@ pub const INFO: SceneInfo = SceneInfo {
             default: "\"none\"",
             doc: "`confetti`: the original LED totem's confetti, five layers of 16000 dim RGB, 12000 mid RGB, 9000 warm, 6000 cool and 3550 white-ish pixels = 46,550 writes per frame at 256x64 (counts scaled by area at other sizes); cannot be combined with count, colors or brightness",
         },
+        ParamDoc {
+            name: "write",
+            kind: "one of: pixels, plot",
+            default: "pixels",
+            doc: "how pixels reach the frame: `pixels` straight into the buffer (fastest), `plot` one canvas plot command each (recorded in the display list on that path); identical bytes",
+        },
     ],
     build,
 };
@@ -199,6 +205,10 @@ impl Scene for RandomPixels {
 
 fn build(p: &mut Params, cx: &mut BuildContext) -> Result<Arc<dyn Scene>, BuildError> {
     let preset = p.choice("preset", "none", &["none", "confetti"])?;
+    let path = match p.choice("write", "pixels", &["pixels", "plot"])?.as_str() {
+        "plot" => WritePath::Plot,
+        _ => WritePath::Pixels,
+    };
     if preset == "confetti" {
         for key in ["count", "colors", "brightness"] {
             if has_key(p, key) {
@@ -212,11 +222,11 @@ fn build(p: &mut Params, cx: &mut BuildContext) -> Result<Arc<dyn Scene>, BuildE
         let _ = p.take("count");
         let _ = p.take("colors");
         let _ = p.take("brightness");
-        return Ok(Arc::new(RandomPixels::confetti(cx.size, WritePath::Pixels)));
+        return Ok(Arc::new(RandomPixels::confetti(cx.size, path)));
     }
     let count = p.u32_in("count", 1000, 0..=10_000_000)?;
     let colors = p.colors("colors", &[])?;
     let brightness = p.float_in("brightness", 1.0, 0.0..=1.0)?;
     let level = (brightness * 255.0 + 0.5) as u8;
-    Ok(Arc::new(RandomPixels::new(vec![Layer::new(count, 1, &colors, level)], WritePath::Pixels)))
+    Ok(Arc::new(RandomPixels::new(vec![Layer::new(count, 1, &colors, level)], path)))
 }

@@ -97,3 +97,132 @@ fn the_seed_matters_for_random_scenes() {
         assert_ne!(a, c, "{label}: tick ignored");
     }
 }
+
+/// The direct-vs-display-list comparison above proves something only for scenes that issue draw
+/// commands (whole-frame shaders write through `pixels_mut`, which both paths share). Pin which
+/// cases issue commands, and that both paths issue the same ones.
+#[test]
+fn drawing_scenes_go_through_canvas_commands_on_both_paths() {
+    // Scenes whose pixels come from clears, rectangles, plots, blits or glyphs.
+    const DRAWING: &[&str] = &["solid", "text", "spritesheet", "image", "starfield", "clock"];
+    // Whole-frame shaders: every pixel computed in place, no commands.
+    const SHADERS: &[&str] = &["gradient", "mandelbrot", "plasma", "life", "fire"];
+    let size = Size::new(96, 48).unwrap();
+    let mut drawing_seen = 0;
+    for (label, params) in all_cases() {
+        let scene = build(&params, size);
+        let issued = |mode| {
+            let mut r = renderer(mode);
+            let mut f = Frame::new(size);
+            for t in [0u64, 1, 2, 61, 600] {
+                hash_at(&mut r, &*scene, size, SEED, t, &mut f);
+            }
+            r.commands_issued()
+        };
+        let (list, direct) = (issued(DrawMode::DisplayList), issued(DrawMode::Direct));
+        assert_eq!(list, direct, "{label}: the two paths issue different commands");
+        let name = params.scene();
+        if DRAWING.contains(&name) || label.ends_with("-plot") {
+            assert!(list > 0, "{label}: draws without canvas commands");
+            drawing_seen += 1;
+        } else if SHADERS.contains(&name) || ["random-pixels", "confetti"].contains(&label.as_str()) {
+            assert_eq!(list, 0, "{label}: a pixel shader that now issues commands: move it to DRAWING");
+        }
+    }
+    assert!(drawing_seen >= 12, "{drawing_seen} drawing cases");
+}
+
+#[test]
+fn random_pixels_plot_path_gives_the_same_bytes_as_direct_pixel_writes() {
+    let size = Size::new(64, 32).unwrap();
+    let cases = all_cases();
+    let find = |l: &str| cases.iter().find(|(label, _)| label == l).map(|(_, p)| p.clone()).unwrap();
+    for (pixels, plot) in [("random-pixels", "random-pixels-plot"), ("confetti", "confetti-plot")] {
+        let (a, b) = (build(&find(pixels), size), build(&find(plot), size));
+        for mode in [DrawMode::DisplayList, DrawMode::Direct] {
+            let (mut ra, mut rb) = (renderer(mode), renderer(mode));
+            let mut f = Frame::new(size);
+            for t in [0u64, 1, 77, 3600] {
+                let ha = hash_at(&mut ra, &*a, size, SEED, t, &mut f);
+                assert_eq!(hash_at(&mut rb, &*b, size, SEED, t, &mut f), ha, "{plot} tick {t} {mode:?}");
+            }
+            assert_eq!(ra.commands_issued(), 0);
+            assert!(rb.commands_issued() >= 4 * 1000, "{plot}: one plot command per pixel write");
+        }
+    }
+}
+
+/// Layers and playlists draw their upper layers and transition sides offscreen: commands issued
+/// there (text, sprites, plots, stars) must give the same bytes on both paths too.
+#[test]
+fn composed_drawing_is_identical_on_both_paths() {
+    let sheet = crate::common::tagged_robot_json();
+    let source = format!(
+        r##"
+seed = 11
+[display]
+width = 96
+height = 48
+fps = 60
+[[playlist]]
+duration = 1
+transition = {{ kind = "wipe", direction = "left", duration = 0.5 }}
+[[playlist.layers]]
+scene = "plasma"
+[[playlist.layers]]
+scene = "random-pixels"
+write = "plot"
+count = 300
+blend = "multiply"
+opacity = 0.7
+[[playlist.layers]]
+scene = "text"
+text = "over"
+scroll = "left"
+blend = "add"
+[[playlist]]
+duration = 1
+transition = {{ kind = "dissolve", duration = 0.5 }}
+[[playlist.layers]]
+scene = "starfield"
+[[playlist.layers]]
+scene = "spritesheet"
+path = "{}"
+loop = "pp"
+blend = "screen"
+opacity = 0.5
+[[playlist]]
+duration = 1
+scene = "text"
+text = "last"
+"##,
+        sheet.display()
+    );
+    let file = tickframe_scenes::parse_scene_str(
+        &source,
+        "composed.toml",
+        std::path::Path::new("."),
+        &Default::default(),
+    )
+    .unwrap();
+    let run = |mode| {
+        let mut r = renderer(mode);
+        let mut f = Frame::new(file.size);
+        let hashes: Vec<u128> = [0u64, 10, 40, 59, 60, 75, 100, 119, 120, 150, 179, 180, 200]
+            .iter()
+            .map(|&t| {
+                let ctx = tickframe_core::RenderContext::new(file.size, file.rate, file.seed, t);
+                f.fill(Rgba::new(1, 2, 3, 4));
+                r.render(&*file.root, &ctx, &mut f);
+                tickframe_core::frame_hash(f.view())
+            })
+            .collect();
+        (hashes, r.commands_issued())
+    };
+    let (list, list_cmds) = run(DrawMode::DisplayList);
+    let (direct, direct_cmds) = run(DrawMode::Direct);
+    assert_eq!(list, direct);
+    assert_eq!(list_cmds, direct_cmds);
+    // At least the plotted pixels of the first entry's ticks (0, 10, 40, 59) plus glyphs and sprites.
+    assert!(list_cmds > 4 * 300, "{list_cmds} commands");
+}

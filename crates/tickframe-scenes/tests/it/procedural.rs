@@ -249,6 +249,65 @@ fn life_evolves_by_the_rules() {
 }
 
 #[test]
+fn life_far_ticks_start_from_the_latest_reseed() {
+    use tickframe_core::{Checkpointed, Simulation};
+    use tickframe_scenes::procedural::life::Life;
+    let sz = size(24, 12);
+    let period = 50u64;
+    let sim = || Life::new(1, 0.3, period, Rgba::WHITE, Rgba::BLACK);
+    assert_eq!(
+        (sim().anchor(0), sim().anchor(49), sim().anchor(50), sim().anchor(20_049)),
+        (0, 0, 50, 20_000)
+    );
+    assert_eq!(Life::new(1, 0.3, 0, Rgba::WHITE, Rgba::BLACK).anchor(20_049), 0, "no reseed: tick 0 only");
+    // Stepped through every tick from tick 0, reseeds included (the same simulation without its
+    // anchors) …
+    struct Stepped(Life);
+    impl Simulation for Stepped {
+        type State = <Life as Simulation>::State;
+        fn new_state(&self, ctx: &RenderContext) -> Self::State {
+            self.0.new_state(ctx)
+        }
+        fn reset(&self, s: &mut Self::State, ctx: &RenderContext) {
+            self.0.reset(s, ctx);
+        }
+        fn step(&self, s: &mut Self::State, ctx: &RenderContext) {
+            self.0.step(s, ctx);
+        }
+        fn draw(&self, s: &Self::State, ctx: &RenderContext, canvas: &mut tickframe_core::Canvas<'_>) {
+            self.0.draw(s, ctx, canvas);
+        }
+        fn encode(&self, s: &Self::State, out: &mut Vec<u8>) {
+            self.0.encode(s, out);
+        }
+        fn decode(
+            &self,
+            b: &[u8],
+            s: &mut Self::State,
+            ctx: &RenderContext,
+        ) -> Result<(), tickframe_core::CheckpointError> {
+            self.0.decode(b, s, ctx)
+        }
+    }
+    let sequential = Checkpointed::new(Stepped(sim()), 1_000_000, 1);
+    let mut r = Renderer::default();
+    let seq: Vec<u128> =
+        (0..=230u64).map(|t| frame_hash(r.render_new(&sequential, &ctx(sz, 3, t)).view())).collect();
+    assert_eq!(sequential.stats().steps, 230);
+    // … equals jumping straight to a tick, which steps only from its period's start.
+    for t in [230u64, 199, 150, 149, 101, 50, 0] {
+        let fresh = Checkpointed::new(sim(), 10, 4);
+        let got = frame_hash(r.render_new(&fresh, &ctx(sz, 3, t)).view());
+        assert_eq!(got, seq[t as usize], "tick {t}");
+        assert_eq!(fresh.stats().steps, t % period, "tick {t}: {:?}", fresh.stats());
+    }
+    // A far tick costs at most one period of steps.
+    let far = Checkpointed::new(sim(), 10, 4);
+    let _ = r.render_new(&far, &ctx(sz, 3, 1_000_037));
+    assert_eq!(far.stats().steps, 37);
+}
+
+#[test]
 fn two_threads_give_the_same_hashes() {
     let sz = size(48, 16);
     for p in all_cases() {
