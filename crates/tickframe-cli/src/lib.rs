@@ -28,6 +28,8 @@ pub enum Failure {
     BadInput(String),
     /// Anything else that stopped the run, e.g. a write error (exit 2).
     Io(anyhow::Error),
+    /// Stopped by Ctrl-C before it could decide (exit 130, the shell's code for SIGINT).
+    Interrupted(String),
 }
 
 impl Failure {
@@ -35,6 +37,7 @@ impl Failure {
         match self {
             Failure::Check(_) => 1,
             Failure::BadInput(_) | Failure::Io(_) => 2,
+            Failure::Interrupted(_) => 130,
         }
     }
 }
@@ -211,7 +214,7 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             match &f {
-                Failure::Check(m) | Failure::BadInput(m) => eprintln!("error: {m}"),
+                Failure::Check(m) | Failure::BadInput(m) | Failure::Interrupted(m) => eprintln!("error: {m}"),
                 Failure::Io(e) => eprintln!("error: {e:#}"),
             }
             ExitCode::from(f.code())

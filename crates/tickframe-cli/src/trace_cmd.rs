@@ -149,6 +149,7 @@ fn parse_ticks(s: &str) -> Result<std::ops::Range<u64>, String> {
 fn failure(e: TraceError) -> Failure {
     match e.exit_code() {
         1 => Failure::Check(e.to_string()),
+        130 => Failure::Interrupted(e.to_string()),
         _ => Failure::BadInput(e.to_string()),
     }
 }
