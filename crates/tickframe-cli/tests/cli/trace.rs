@@ -350,3 +350,309 @@ fn an_interrupted_export_leaves_no_index() {
     assert!(!status.success());
     assert!(!dir.join("index.json").exists(), "an interrupted export left an index");
 }
+
+/// Where frames live inside the files of a trace, found by walking each format's own structure
+/// (independently of the reader under test): the frame (or tick) whose data holds byte `at`.
+mod layout {
+    /// GIF: the 0-based frame whose image data (or extension) holds byte `at`.
+    pub fn gif_frame_at(b: &[u8], at: usize) -> Option<u64> {
+        let mut p = 13;
+        if b[10] & 0x80 != 0 {
+            p += 3 << ((b[10] & 7) + 1);
+        }
+        let mut frame = 0u64;
+        let skip_sub_blocks = |mut p: usize| {
+            while p < b.len() && b[p] != 0 {
+                p += usize::from(b[p]) + 1;
+            }
+            p + 1
+        };
+        while p < b.len() {
+            let start = p;
+            match b[p] {
+                0x21 => p = skip_sub_blocks(p + 2),
+                0x2c => {
+                    let flags = b[p + 9];
+                    p += 10;
+                    if flags & 0x80 != 0 {
+                        p += 3 << ((flags & 7) + 1);
+                    }
+                    p = skip_sub_blocks(p + 1);
+                    if (start..p).contains(&at) {
+                        return Some(frame);
+                    }
+                    frame += 1;
+                    continue;
+                }
+                _ => return None,
+            }
+            if (start..p).contains(&at) {
+                // A graphic control extension belongs to the frame after it.
+                return Some(frame);
+            }
+        }
+        None
+    }
+
+    /// APNG: the 0-based animation frame whose chunks (fcTL, IDAT/fdAT) hold byte `at`.
+    pub fn apng_frame_at(b: &[u8], at: usize) -> Option<u64> {
+        let mut p = 8;
+        let mut frames = 0u64;
+        while p + 12 <= b.len() {
+            let len = u32::from_be_bytes(b[p..p + 4].try_into().unwrap()) as usize;
+            let kind = &b[p + 4..p + 8];
+            if kind == b"fcTL" {
+                frames += 1;
+            }
+            let end = p + 12 + len;
+            if (p..end).contains(&at) {
+                return frames.checked_sub(1);
+            }
+            p = end;
+        }
+        None
+    }
+
+    /// Frame store: the tick whose payload holds byte `at` (from the table of an intact store).
+    pub fn tfs_tick_at(b: &[u8], at: usize) -> Option<u64> {
+        let n = b.len();
+        let table = u64::from_le_bytes(b[n - 32..n - 24].try_into().unwrap()) as usize;
+        let count = u64::from_le_bytes(b[n - 24..n - 16].try_into().unwrap()) as usize;
+        let first = u64::from_le_bytes(b[32..40].try_into().unwrap());
+        (0..count).find_map(|i| {
+            let e = &b[table + 32 * i..];
+            let off = u64::from_le_bytes(e[..8].try_into().unwrap()) as usize;
+            let len = u32::from_le_bytes(e[8..12].try_into().unwrap()) as usize;
+            (off..off + len).contains(&at).then_some(first + i as u64)
+        })
+    }
+
+    /// FSEQ: the first frame of the compression block holding byte `at`.
+    pub fn fseq_frame_at(b: &[u8], at: usize) -> Option<u64> {
+        let data = usize::from(u16::from_le_bytes([b[4], b[5]]));
+        let blocks = usize::from(b[21]) | (usize::from(b[20] >> 4) << 8);
+        let mut p = data;
+        for k in 0..blocks {
+            let e = &b[32 + 8 * k..];
+            let first = u32::from_le_bytes(e[..4].try_into().unwrap());
+            let len = u32::from_le_bytes(e[4..8].try_into().unwrap()) as usize;
+            if (p..p + len).contains(&at) {
+                return Some(u64::from(first));
+            }
+            p += len;
+        }
+        None
+    }
+}
+
+/// The tick FSEQ frame `k` shows at 60 fps in 17 ms steps (independent of the library:
+/// the tick whose interval holds k·17 ms).
+fn fseq_tick_60(k: u64) -> u64 {
+    k * 17 * 60 / 1000
+}
+
+#[test]
+fn every_corruption_of_every_file_is_named_with_its_tick_and_never_panics() {
+    let root = scratch("trace-corrupt-table");
+    let good = root.join("good");
+    // Ticks 440..560 of oled: the wipe into `life`, then life (changes every tick); all formats.
+    let o = trace(&good, &["--ticks", "440..560", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = 440u64;
+    let idx = index(&good);
+    let copy = |name: &str| {
+        let d = root.join(name);
+        fs::create_dir_all(&d).unwrap();
+        for e in fs::read_dir(&good).unwrap() {
+            let e = e.unwrap();
+            fs::copy(e.path(), d.join(e.file_name())).unwrap();
+        }
+        d
+    };
+    let verify = |d: &Path| {
+        let o = run(&["verify", d.to_str().unwrap()]);
+        assert_no_panic(&o);
+        (o.status.code(), stderr(&o))
+    };
+    type Edit = Box<dyn Fn(&mut Value)>;
+    // Edits of index.json: (name, edit, exit code, text that must appear).
+    let edits: Vec<(&str, Edit, i32, String)> = vec![
+        (
+            "frame_count+1",
+            Box::new(|v| v["frame_count"] = Value::from(v["frame_count"].as_u64().unwrap() + 1)),
+            2,
+            "frame_count is 121 but there are 120 frame records".into(),
+        ),
+        (
+            "frame_count-1",
+            Box::new(|v| v["frame_count"] = Value::from(v["frame_count"].as_u64().unwrap() - 1)),
+            2,
+            "frame_count is 119".into(),
+        ),
+        (
+            "tick-99999",
+            Box::new(|v| v["frames"][5]["tick"] = Value::from(99999)),
+            2,
+            "record 5 (tick 445): has tick 99999".into(),
+        ),
+        ("first_tick-max", Box::new(|v| v["first_tick"] = Value::from(u64::MAX)), 2, "overflows".into()),
+        ("rate-zero", Box::new(|v| v["rate"]["num"] = Value::from(0)), 2, "invalid frame rate 0/1".into()),
+        ("width-zero", Box::new(|v| v["width"] = Value::from(0)), 2, "invalid frame size 0x64".into()),
+        ("width-huge", Box::new(|v| v["width"] = Value::from(1u64 << 31)), 2, "invalid frame size".into()),
+        (
+            "hash-malformed",
+            Box::new(|v| v["frames"][3]["hash"] = Value::from("xyz")),
+            2,
+            "record 3 (tick 443): hash is not 32 hex digits".into(),
+        ),
+        (
+            "gif_hash-malformed",
+            Box::new(|v| v["frames"][4]["gif_hash"] = Value::from("0")),
+            2,
+            "record 4 (tick 444): gif_hash".into(),
+        ),
+        (
+            "time-edited",
+            Box::new(|v| v["frames"][6]["time"] = Value::from("1/2")),
+            2,
+            "record 6 (tick 446): time 1/2".into(),
+        ),
+        (
+            "file-name-escapes",
+            Box::new(|v| v["files"]["gif"]["name"] = Value::from("../../etc/passwd")),
+            2,
+            "files.gif.name".into(),
+        ),
+        (
+            "hash-edited",
+            Box::new(|v| v["frames"][7]["hash"] = Value::from("0".repeat(32))),
+            1,
+            "index.json` at tick 447".into(),
+        ),
+        (
+            "entry-edited",
+            Box::new(|v| v["frames"][9]["entry"] = Value::from(5)),
+            1,
+            "index.json: tick 449: the active playlist entry is 0 when re-rendered, the index says 5".into(),
+        ),
+        (
+            "gif_hash-edited",
+            Box::new(|v| {
+                let f = v["frames"].as_array_mut().unwrap().iter_mut().find(|f| f["tick"] == 500).unwrap();
+                f["gif_hash"] = Value::from("1".repeat(32));
+            }),
+            1,
+            "tick 500".into(),
+        ),
+    ];
+    for (name, edit, code, text) in &edits {
+        let d = copy(name);
+        let mut v = index(&d);
+        edit(&mut v);
+        fs::write(d.join("index.json"), serde_json::to_string(&v).unwrap()).unwrap();
+        let (got, err) = verify(&d);
+        assert_eq!(got, Some(*code), "{name}: {err}");
+        assert!(err.contains("index.json"), "{name}: index.json not named: {err}");
+        assert!(err.contains(text.as_str()), "{name}: expected `{text}` in: {err}");
+        if *code == 2 {
+            // trace diff checks the index first too.
+            let o = run(&["trace", "diff", d.to_str().unwrap(), good.to_str().unwrap()]);
+            assert_no_panic(&o);
+            assert_eq!(o.status.code(), Some(2), "diff {name}: {}", stderr(&o));
+            assert!(stderr(&o).contains("index.json"), "diff {name}: {}", stderr(&o));
+        }
+    }
+    // An edited gif_hash is also caught against a fresh colour reduction of the re-render.
+    let (_, err) = verify(&root.join("gif_hash-edited"));
+    assert!(err.contains("fresh colour reduction"), "{err}");
+
+    // Truncation and a flipped byte in each file: (file, where the frame at a byte lies).
+    let gif_tick = |n: u64| {
+        idx["frames"].as_array().unwrap().iter().find(|f| f["gif_frame"] == n).unwrap()["tick"]
+            .as_u64()
+            .unwrap()
+    };
+    for file in ["index.json", "trace.gif", "trace.apng", "frames.tfs", "trace.fseq"] {
+        let bytes = fs::read(good.join(file)).unwrap();
+        for how in ["truncated", "flipped"] {
+            let d = copy(&format!("{file}-{how}"));
+            let at = match how {
+                "truncated" => bytes.len() * 2 / 3,
+                _ => bytes.len() / 2,
+            };
+            let mut b = bytes.clone();
+            if how == "truncated" {
+                b.truncate(at);
+            } else {
+                b[at] ^= 0x5a;
+            }
+            fs::write(d.join(file), &b).unwrap();
+            let tick = match file {
+                "trace.gif" => layout::gif_frame_at(&bytes, at).map(gif_tick),
+                "trace.apng" => layout::apng_frame_at(&bytes, at).map(|n| first + n),
+                "frames.tfs" => layout::tfs_tick_at(&bytes, at),
+                "trace.fseq" => layout::fseq_frame_at(&bytes, at).map(|k| first + fseq_tick_60(k)),
+                _ => None,
+            };
+            let (code, err) = verify(&d);
+            let what = format!("{file} {how} at byte {at} of {}", bytes.len());
+            assert!(matches!(code, Some(1 | 2)), "{what}: exit {code:?}: {err}");
+            assert!(err.contains(file), "{what}: file not named: {err}");
+            if file == "index.json" {
+                continue;
+            }
+            assert_eq!(code, Some(1), "{what}: {err}");
+            let tick = tick.unwrap_or_else(|| panic!("{what}: byte not inside a frame"));
+            assert!(
+                err.contains(&format!("{file}: tick {tick}:")),
+                "{what}: expected tick {tick} named: {err}"
+            );
+            if file != "trace.gif" {
+                let kind = match file {
+                    "trace.apng" => "apng",
+                    "frames.tfs" => "tfs",
+                    _ => "fseq",
+                };
+                let pic = d.join(format!("verify-{kind}-tick-{tick}.png"));
+                assert!(pic.exists(), "{what}: no picture {}: {err}", pic.display());
+                let p = decode_png(&pic);
+                assert_eq!((p.width(), p.height()), (3 * 128, 64));
+            }
+        }
+    }
+}
+
+#[test]
+fn fseq_frames_are_checked_without_a_frame_store() {
+    let root = scratch("trace-fseq-nostore");
+    let d = root.join("t");
+    let o = trace(&d, &["--ticks", "470..530", "--format", "fseq"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!d.join("frames.tfs").exists());
+    let o = run(&["verify", d.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Overwrite block 1 with block 0 (fixing up the block table so the file stays well formed).
+    let b = fs::read(d.join("trace.fseq")).unwrap();
+    let data = usize::from(u16::from_le_bytes([b[4], b[5]]));
+    let len = |k: usize| u32::from_le_bytes(b[32 + 8 * k + 4..32 + 8 * k + 8].try_into().unwrap()) as usize;
+    let first_of = |k: usize| u32::from_le_bytes(b[32 + 8 * k..32 + 8 * k + 4].try_into().unwrap());
+    assert_eq!(first_of(1), 1, "one frame per block at this length");
+    let (l0, l1) = (len(0), len(1));
+    let mut out = b[..data].to_vec();
+    out[32 + 12..32 + 16].copy_from_slice(&(l0 as u32).to_le_bytes());
+    out.extend_from_slice(&b[data..data + l0]);
+    out.extend_from_slice(&b[data..data + l0]);
+    out.extend_from_slice(&b[data + l0 + l1..]);
+    fs::write(d.join("trace.fseq"), &out).unwrap();
+    let o = run(&["verify", d.to_str().unwrap()]);
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let tick = 470 + fseq_tick_60(1);
+    assert!(
+        stderr(&o)
+            .contains(&format!("trace.fseq: tick {tick}: FSEQ frame 1 differs from the re-rendered frame")),
+        "{}",
+        stderr(&o)
+    );
+    assert!(d.join(format!("verify-fseq-tick-{tick}.png")).exists());
+}
