@@ -90,7 +90,8 @@ pub enum TraceAction {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Join shard traces (consecutive tick ranges of the same scene) into one trace.
+    /// Join shard traces (consecutive tick ranges of the same scene) into one trace with the
+    /// shards' files (GIF, APNG, frame store, FSEQ), byte for byte those of a single export.
     Merge {
         /// The shard trace folders, in any order.
         #[arg(required = true)]
@@ -216,7 +217,11 @@ pub fn trace(cmd: TraceCommand) -> Result<(), Failure> {
                 draw: tickframe_core::DrawMode::DisplayList,
             };
             let started = Instant::now();
-            let s = merge_traces(&shards, &opts).map_err(failure)?;
+            let total: u64 = shards.iter().filter_map(|d| read_index(d).ok()).map(|i| i.frame_count).sum();
+            let bar = progress_bar(total);
+            let result = merge_traces(&shards, &opts, &mut |n| bar.inc(n));
+            bar.finish_and_clear();
+            let s = result.map_err(failure)?;
             eprintln!(
                 "merged {} shards into `{}`: ticks {}..{}, {} frames, digest {} ({:.2} s)",
                 shards.len(),

@@ -180,6 +180,9 @@ pub(crate) fn prepare_dir(dir: &Path, force: bool) -> Result<(), TraceError> {
     std::fs::create_dir_all(dir).map_err(TraceError::io(dir))
 }
 
+/// Records reserved up front at most (more are allocated as frames arrive).
+const PREALLOCATE: usize = 4096;
+
 struct Item {
     frame: Option<Vec<u8>>,
     hash: u128,
@@ -214,6 +217,14 @@ pub(crate) fn export_frames<S>(
     let count = ticks.end.saturating_sub(ticks.start);
     if count == 0 {
         return Err(TraceError::BadInput("nothing to trace: the tick range is empty".into()));
+    }
+    if count > crate::index::MAX_FRAMES {
+        return Err(TraceError::BadInput(format!(
+            "ticks {}..{} are {count} frames: a trace holds at most {} (2^24, 77 hours at 60 fps)",
+            ticks.start,
+            ticks.end,
+            crate::index::MAX_FRAMES
+        )));
     }
     let (w, h, rate) = (meta.size.width(), meta.size.height(), meta.rate);
     let f = opts.formats;
@@ -266,8 +277,9 @@ pub(crate) fn export_frames<S>(
     };
     let mut apng_delays = crate::timing::apng_delays(rate, ticks.clone());
 
-    let mut records: Vec<FrameRecord> = Vec::with_capacity(count as usize);
-    let mut gif_ticks = vec![GifTick::default(); if f.gif { count as usize } else { 0 }];
+    // Grown as frames arrive: nothing is allocated up front in proportion to the frame count.
+    let mut records: Vec<FrameRecord> = Vec::with_capacity((count as usize).min(PREALLOCATE));
+    let mut gif_ticks: Vec<GifTick> = Vec::with_capacity(if f.gif { records.capacity() } else { 0 });
     let recycled: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let need_frame = f.apng || f.fseq;
     let workers = opts.workers.max(1);

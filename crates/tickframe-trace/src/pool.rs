@@ -81,7 +81,7 @@ where
                         }
                     }
                     let a = ticks.start + c * chunk;
-                    let b = (a + chunk).min(ticks.end);
+                    let b = a.saturating_add(chunk).min(ticks.end);
                     let mut out = Vec::with_capacity((b - a) as usize);
                     let mut result = Ok(());
                     for t in a..b {

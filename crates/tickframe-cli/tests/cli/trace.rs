@@ -271,41 +271,104 @@ fn fseq_export_reads_back() {
 fn shards_merge_into_the_digest_of_a_single_export() {
     let root = scratch("trace-merge");
     let whole = root.join("whole");
-    let o = run(&["trace", "examples/totem.toml", "-o", whole.to_str().unwrap(), "--ticks", "0..50"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let totem = |dir: &Path, ticks: &str, format: &str| {
+        let o = run(&[
+            "trace",
+            "examples/totem.toml",
+            "-o",
+            dir.to_str().unwrap(),
+            "--ticks",
+            ticks,
+            "--format",
+            format,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    totem(&whole, "0..50", "all");
     let mut shards = Vec::new();
     for r in ["20..50", "0..20"] {
         let d = root.join(r.replace("..", "-"));
-        let o = run(&["trace", "examples/totem.toml", "-o", d.to_str().unwrap(), "--ticks", r]);
-        assert!(o.status.success(), "{}", stderr(&o));
+        totem(&d, r, "all");
         shards.push(d);
     }
+    let merge = |dirs: &[&Path], out: &Path| {
+        let mut args = vec!["trace", "merge"];
+        args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+        args.extend(["-o", out.to_str().unwrap()]);
+        let o = run(&args);
+        assert_no_panic(&o);
+        o
+    };
     let merged = root.join("merged");
-    let o = run(&[
-        "trace",
-        "merge",
-        shards[0].to_str().unwrap(),
-        shards[1].to_str().unwrap(),
-        "-o",
-        merged.to_str().unwrap(),
-    ]);
+    let o = merge(&[&shards[0], &shards[1]], &merged);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(index(&merged)["digest"], index(&whole)["digest"]);
-    for name in ["trace.gif", "trace.apng", "frames.tfs"] {
+    assert_eq!(index(&merged)["files"], index(&whole)["files"]);
+    for name in ["trace.gif", "trace.apng", "frames.tfs", "trace.fseq"] {
         assert_eq!(fs::read(merged.join(name)).unwrap(), fs::read(whole.join(name)).unwrap(), "{name}");
     }
     let o = run(&["verify", merged.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    // A gap is refused.
-    let o = run(&[
-        "trace",
-        "merge",
-        shards[0].to_str().unwrap(),
-        whole.to_str().unwrap(),
-        "-o",
-        root.join("bad").to_str().unwrap(),
-    ]);
+
+    // Refused, exit 2, nothing merged: a gap, an overlap, different files, an edited scene.
+    let gap = merge(&[&shards[0], &whole], &root.join("bad-gap"));
+    assert_eq!(gap.status.code(), Some(2), "{}", stderr(&gap));
+    let overlap = root.join("10-30");
+    totem(&overlap, "10..30", "all");
+    let o = merge(&[&shards[1], &overlap], &root.join("bad-overlap"));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ends at tick 20") && stderr(&o).contains("starts at tick 10"),
+        "{}",
+        stderr(&o)
+    );
+    let tfs_only = root.join("20-50-tfs");
+    totem(&tfs_only, "20..50", "tfs");
+    let o = merge(&[&shards[1], &tfs_only], &root.join("bad-formats"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("different files"), "{}", stderr(&o));
+    let edited = root.join("edited");
+    fs::create_dir_all(&edited).unwrap();
+    for e in fs::read_dir(&shards[1]).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), edited.join(e.file_name())).unwrap();
+    }
+    let mut scene = fs::read_to_string(edited.join("scene.toml")).unwrap();
+    scene.push_str("\n# edited\n");
+    fs::write(edited.join("scene.toml"), scene).unwrap();
+    let o = merge(&[&edited, &shards[0]], &root.join("bad-scene"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("scene.toml") && stderr(&o).contains("was edited"), "{}", stderr(&o));
+    for bad in ["bad-gap", "bad-overlap", "bad-formats", "bad-scene"] {
+        assert!(!root.join(bad).join("index.json").exists(), "{bad} left an index");
+    }
+}
+
+#[test]
+fn absurd_tick_ranges_are_refused_without_allocating() {
+    let root = scratch("trace-absurd");
+    for (i, extra) in [
+        &["--ticks", "0..18446744073709551615", "--format", "tfs"][..],
+        &["--seconds", "1e9"],
+        &["--ticks", "0..16777217"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let d = root.join(i.to_string());
+        let o = trace(&d, extra);
+        assert_no_panic(&o);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("a trace holds at most 16777216"), "{extra:?}: {}", stderr(&o));
+        assert!(!d.exists() || fs::read_dir(&d).unwrap().next().is_none(), "{extra:?} wrote files");
+    }
+    // The very last ticks of the counter work (no overflow at the end of the range).
+    let d = root.join("end");
+    let o = trace(&d, &["--ticks", "18446744073709551610..18446744073709551615", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(index(&d)["frame_count"], 5);
+    let o = run(&["verify", d.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[test]
@@ -334,21 +397,56 @@ fn prune_applies_the_policy_inside_root_only() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// Starts `tickframe ARGS`, sends it SIGINT after `after`, and returns its exit code and stderr.
 #[cfg(unix)]
-#[test]
-fn an_interrupted_export_leaves_no_index() {
-    let dir = scratch("trace-interrupt").join("t");
-    let mut child = crate::common::bin()
-        .args(["trace", "examples/totem.toml", "--seconds", "600", "-o", dir.to_str().unwrap()])
+fn interrupt(args: &[&str], after: std::time::Duration) -> (Option<i32>, String) {
+    let child = crate::common::bin()
+        .args(args)
         .current_dir(crate::common::repo())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::thread::sleep(after);
     let _ = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status();
-    let status = child.wait().unwrap();
-    assert!(!status.success());
+    let o = child.wait_with_output().unwrap();
+    (o.status.code(), stderr(&o))
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_export_leaves_no_index() {
+    let dir = scratch("trace-interrupt").join("t");
+    let (code, err) = interrupt(
+        &["trace", "examples/totem.toml", "--seconds", "600", "-o", dir.to_str().unwrap()],
+        std::time::Duration::from_millis(1500),
+    );
+    // Without the handler SIGINT would kill the process (no exit code, no message).
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("interrupted: no index was written, so the folder is not a trace"), "{err}");
+    assert!(dir.join("trace.gif").exists(), "the export had not started");
     assert!(!dir.join("index.json").exists(), "an interrupted export left an index");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_verify_says_so_with_its_own_exit_code() {
+    let dir = scratch("trace-interrupt-verify").join("t");
+    let o = run(&[
+        "trace",
+        "examples/totem.toml",
+        "--ticks",
+        "0..360",
+        "--format",
+        "tfs",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (code, err) = interrupt(&["verify", dir.to_str().unwrap()], std::time::Duration::from_millis(1000));
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("interrupted: verification stopped before every frame was checked"), "{err}");
+    assert!(!err.contains("no index was written"), "{err}");
+    assert!(dir.join("index.json").exists(), "verify touched the trace");
 }
 
 /// Where frames live inside the files of a trace, found by walking each format's own structure
