@@ -282,7 +282,7 @@ fn export(args: TraceArgs) -> Result<(), Failure> {
     let secs = s.elapsed.as_secs_f64();
     let anim = n as f64 * f64::from(scene.rate.den()) / f64::from(scene.rate.num());
     eprintln!(
-        "traced `{}` ticks {}..{} ({n} frames, {anim:.2} s at {} fps, {}x{}) into `{}` in {secs:.2} s: {:.1}x real time, {workers} workers",
+        "traced `{}` ticks {}..{} ({n} frames, {anim:.2} s at {} fps, {}x{}) into `{}` in {secs:.2} s: {:.1}× real time, {} workers",
         file.display(),
         ticks.start,
         ticks.end,
@@ -291,6 +291,7 @@ fn export(args: TraceArgs) -> Result<(), Failure> {
         scene.size.height(),
         dir.display(),
         anim / secs.max(1e-9),
+        s.workers,
     );
     let raw = n * u64::from(scene.size.width()) * u64::from(scene.size.height()) * 4;
     for (name, bytes) in &s.files {
@@ -325,7 +326,7 @@ pub fn verify(args: VerifyArgs) -> Result<(), Failure> {
     let secs = report.elapsed.as_secs_f64();
     if report.mismatches.is_empty() {
         eprintln!(
-            "ok: {} frames ({anim:.2} s) verified in {secs:.2} s ({:.1}x real time): {}",
+            "ok: {} frames ({anim:.2} s) verified in {secs:.2} s ({:.1}× real time): {}",
             report.frames,
             anim / secs.max(1e-9),
             report.checked.join(", ")

@@ -87,6 +87,9 @@ pub struct ExportSummary {
     pub elapsed: Duration,
     /// Every file written with its size in bytes (index last).
     pub files: Vec<(String, u64)>,
+    /// Worker threads that rendered: the requested count, at most one per chunk of
+    /// [`crate::store::KEY_INTERVAL`] ticks.
+    pub workers: usize,
 }
 
 /// The facts of a trace that do not depend on the frames.
@@ -282,7 +285,7 @@ pub(crate) fn export_frames<S>(
     let mut gif_ticks: Vec<GifTick> = Vec::with_capacity(if f.gif { records.capacity() } else { 0 });
     let recycled: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let need_frame = f.apng || f.fseq;
-    let workers = opts.workers.max(1);
+    let workers = crate::pool::workers_for(opts.workers, count, u64::from(store::KEY_INTERVAL));
 
     let done = crate::pool::run_ordered(
         ticks.clone(),
@@ -422,7 +425,7 @@ pub(crate) fn export_frames<S>(
     write_atomically(&dir.join(names::INDEX), &json)?;
     sizes.push((names::SCENE.to_string(), meta.source.len() as u64));
     sizes.push((names::INDEX.to_string(), json.len() as u64));
-    Ok(ExportSummary { index, elapsed: started.elapsed(), files: sizes })
+    Ok(ExportSummary { index, elapsed: started.elapsed(), files: sizes, workers })
 }
 
 pub(crate) fn build_index(

@@ -30,32 +30,40 @@ fn assert_no_panic(o: &std::process::Output) {
 fn trace_writes_a_complete_trace_that_independent_readers_agree_with() {
     let root = scratch("trace-readers");
     let (one, many) = (root.join("one"), root.join("many"));
-    let o = trace(&one, &["--seconds", "1", "--workers", "1"]);
+    // 4 s = 240 ticks = 4 chunks of 60, so 3 workers really run (one chunk each at least).
+    let o = trace(&one, &["--seconds", "4", "--workers", "1"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = trace(&many, &["--seconds", "1", "--workers", "3"]);
+    assert!(stderr(&o).contains("× real time, 1 workers"), "{}", stderr(&o));
+    let o = trace(&many, &["--seconds", "4", "--workers", "3"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("× real time, 3 workers"), "{}", stderr(&o));
     let (a, b) = (index(&one), index(&many));
     assert_eq!(a["digest"], b["digest"], "the worker count changed the digest");
-    assert_eq!(a["frames"].as_array().unwrap().len(), 60);
+    assert_eq!(a["frames"].as_array().unwrap().len(), 240);
     assert_eq!(a["rate"], serde_json::json!({ "num": 60, "den": 1 }));
-    assert_eq!(a["frame_count"], 60);
+    assert_eq!(a["frame_count"], 240);
     for name in ["trace.gif", "trace.apng", "frames.tfs", "scene.toml"] {
         assert_eq!(fs::read(one.join(name)).unwrap(), fs::read(many.join(name)).unwrap(), "{name} differs");
     }
     let frames = a["frames"].as_array().unwrap();
-    assert!(frames.iter().all(|f| f["entry"] == 0), "the first second is playlist entry 0");
+    assert!(frames.iter().all(|f| f["entry"] == 0), "the first 4 s are playlist entry 0");
 
     // GIF, decoded with the gif crate: every frame's hash and delay match the index.
     let mut opts = gif::DecodeOptions::new();
     opts.set_color_output(gif::ColorOutput::RGBA);
-    let mut dec = opts.read_info(BufReader::new(fs::File::open(one.join("trace.gif")).unwrap())).unwrap();
+    let gif_bytes = fs::read(one.join("trace.gif")).unwrap();
+    let mut dec = opts.read_info(&gif_bytes[..]).unwrap();
     let mut gif_frames = Vec::new();
     while let Some(f) = dec.read_next_frame().unwrap() {
         assert_eq!((f.width, f.height), (128, 64));
         gif_frames.push((f.delay, hash(&f.buffer)));
     }
+    assert_eq!(dec.repeat(), gif::Repeat::Infinite, "the GIF loops forever");
+    // And the bytes say so: the NETSCAPE2.0 application extension with loop count 0.
+    let netscape = b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00";
+    assert!(gif_bytes.windows(netscape.len()).any(|w| w == netscape), "no endless-loop extension");
     let total_cs: u32 = gif_frames.iter().map(|f| u32::from(f.0)).sum();
-    assert!((i64::from(total_cs) * 10 - 1000).abs() <= 10, "GIF lasts {total_cs} cs");
+    assert!((i64::from(total_cs) * 10 - 4000).abs() <= 10, "GIF lasts {total_cs} cs");
     for f in frames {
         let g = f["gif_frame"].as_u64().unwrap() as usize;
         assert_eq!(Value::from(gif_frames[g].1.clone()), f["gif_hash"], "tick {}", f["tick"]);
@@ -69,7 +77,7 @@ fn trace_writes_a_complete_trace_that_independent_readers_agree_with() {
     let mut r = png::Decoder::new(BufReader::new(fs::File::open(one.join("trace.apng")).unwrap()))
         .read_info()
         .unwrap();
-    assert_eq!(r.info().animation_control.unwrap().num_frames, 60);
+    assert_eq!(r.info().animation_control.unwrap().num_frames, 240);
     let mut buf = vec![0; r.output_buffer_size().unwrap()];
     for f in frames {
         r.next_frame(&mut buf).unwrap();
@@ -81,7 +89,8 @@ fn trace_writes_a_complete_trace_that_independent_readers_agree_with() {
     // verify passes.
     let o = run(&["verify", one.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).starts_with("ok: 60 frames"), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("ok: 240 frames"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("× real time"), "{}", stderr(&o));
 }
 
 #[test]
@@ -395,6 +404,85 @@ fn prune_applies_the_policy_inside_root_only() {
     );
     let o = run(&["trace", "prune", root.join("missing").to_str().unwrap(), "--keep", "1"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// Sets the modification time of every file in `dir` to `age` ago.
+#[cfg(unix)]
+fn age_files(dir: &Path, age: std::time::Duration) {
+    let when = std::time::SystemTime::now() - age;
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.symlink_metadata().unwrap().is_file() {
+            fs::File::options().append(true).open(&p).unwrap().set_modified(when).unwrap();
+        }
+    }
+}
+
+#[cfg(unix)]
+fn folder_bytes(dir: &Path) -> u64 {
+    fs::read_dir(dir).unwrap().map(|e| e.unwrap().path().symlink_metadata().unwrap().len()).sum()
+}
+
+#[cfg(unix)]
+#[test]
+fn prune_by_size_age_and_incompleteness_never_follows_links() {
+    use std::time::Duration;
+    let hour = Duration::from_secs(3600);
+    let root = scratch("trace-prune-rules");
+    let traces = root.join("traces");
+    for (name, age) in [("new", Duration::ZERO), ("mid", hour), ("old", 48 * hour)] {
+        let o = trace(&traces.join(name), &["--ticks", "0..2", "--format", "tfs"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        age_files(&traces.join(name), age);
+    }
+    // An interrupted export (no index) and a trace whose index is inconsistent: both incomplete.
+    fs::create_dir_all(traces.join("partial")).unwrap();
+    fs::write(traces.join("partial/frames.tfs"), "x").unwrap();
+    let o = trace(&traces.join("edited"), &["--ticks", "0..2", "--format", "tfs"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut v = index(&traces.join("edited"));
+    v["frames"][1]["hash"] = Value::from("0".repeat(32));
+    fs::write(traces.join("edited/index.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    age_files(&traces.join("edited"), 3 * hour);
+    // A trace outside ROOT, reached through a link inside ROOT and from inside a trace.
+    let outside = root.join("outside");
+    let o = trace(&outside, &["--ticks", "0..2", "--format", "tfs"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    age_files(&outside, 100 * hour);
+    std::os::unix::fs::symlink(&outside, traces.join("link")).unwrap();
+    std::os::unix::fs::symlink(outside.join("index.json"), traces.join("old/escape")).unwrap();
+    let prune = |extra: &[&str]| {
+        let mut args = vec!["trace", "prune", traces.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let exists = |name: &str| traces.join(name).exists();
+
+    // --max-total-mb: room for the newest trace only (sizes in 10^6 bytes).
+    let limit = (folder_bytes(&traces.join("new")) + 10) as f64 / 1e6;
+    let out = prune(&["--max-total-mb", &limit.to_string(), "--dry-run"]);
+    assert!(out.contains("over the total size limit"), "{out}");
+    assert!(exists("old") && exists("mid"), "a dry run removed something");
+    // --older-than: only the 48-hour-old trace.
+    let out = prune(&["--older-than", "1d"]);
+    assert!(!exists("old") && exists("mid") && exists("new"), "{out}");
+    assert!(outside.join("index.json").exists(), "removing `old` followed its link out of ROOT");
+    assert!(exists("edited") && exists("partial"), "incomplete folders removed without --incomplete: {out}");
+    // --max-total-mb for real: `mid` goes.
+    let out = prune(&["--max-total-mb", &limit.to_string()]);
+    assert!(!exists("mid") && exists("new"), "{out}");
+    // --incomplete: the 3-hour-old inconsistent trace goes, the fresh partial export stays.
+    let out = prune(&["--incomplete"]);
+    assert!(!exists("edited"), "{out}");
+    assert!(exists("partial"), "an export under an hour old was removed: {out}");
+    age_files(&traces.join("partial"), 2 * hour);
+    let out = prune(&["--incomplete", "--keep", "0"]);
+    assert!(!exists("partial") && !exists("new"), "{out}");
+    // The link and what it points at were never touched.
+    assert!(traces.join("link").symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(outside.join("index.json").exists() && outside.join("frames.tfs").exists());
 }
 
 /// Starts `tickframe ARGS`, sends it SIGINT after `after`, and returns its exit code and stderr.
