@@ -276,6 +276,81 @@ fn fseq_export_reads_back() {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
+/// FSEQ v2 at 60 fps, read back field by field against the published layout (FPP's
+/// `FSEQ_Sequence_File_Format.txt`): 32-byte header, block table, variable header `sp`,
+/// zstd blocks; 17 ms steps, FSEQ frame k showing tick ⌊k·17·60/1000⌋.
+#[test]
+fn fseq_at_60_fps_has_the_published_header_and_17_ms_steps() {
+    let root = scratch("trace-fseq-60");
+    let dir = root.join("t");
+    let o = trace(&dir, &["--seconds", "1", "--format", "fseq,tfs"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let b = fs::read(dir.join("trace.fseq")).unwrap();
+    let u16_at = |a: usize| usize::from(u16::from_le_bytes([b[a], b[a + 1]]));
+    let u32_at = |a: usize| u32::from_le_bytes(b[a..a + 4].try_into().unwrap()) as usize;
+    // Fixed header.
+    assert_eq!(&b[0..4], b"PSEQ", "magic");
+    assert_eq!((b[7], b[6]), (2, 0), "major 2, minor 0");
+    let channels = 128 * 64 * 3;
+    assert_eq!(u32_at(10), channels, "channels = pixels x 3");
+    let frames = 59; // ceil(1000 ms / 17 ms)
+    assert_eq!(u32_at(14), frames, "frame count");
+    assert_eq!(b[18], 17, "step time: round(1000/60) ms");
+    assert_eq!(b[19], 0, "flags");
+    assert_eq!(b[20] & 0x0f, 1, "compression type zstd");
+    let blocks = usize::from(b[21]) | (usize::from(b[20] >> 4) << 8);
+    assert!((1..=255).contains(&blocks), "{blocks} blocks");
+    assert_eq!(b[22], 0, "no sparse ranges");
+    assert_eq!(b[23], 0, "reserved");
+    let header_len = u16_at(8);
+    assert_eq!(header_len, 32 + 8 * blocks, "variable headers follow the block table");
+    // Variable header `sp` (sequence producer), NUL-terminated, then the channel data.
+    let data_at = u16_at(4);
+    let var_len = u16_at(header_len);
+    assert_eq!(&b[header_len + 2..header_len + 4], b"sp");
+    assert_eq!(header_len + var_len, data_at);
+    let producer = std::str::from_utf8(&b[header_len + 4..data_at - 1]).unwrap();
+    assert!(producer.starts_with("tickframe ") && b[data_at - 1] == 0, "{producer}");
+    // The id is reproducible: a second export writes the same file.
+    let again = root.join("again");
+    let o = trace(&again, &["--seconds", "1", "--format", "fseq,tfs"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(fs::read(again.join("trace.fseq")).unwrap(), b, "FSEQ export is not reproducible");
+    assert_ne!(&b[24..32], &[0; 8], "64-bit id");
+    // Blocks: consecutive frames, lengths adding up to the file.
+    let mut data = Vec::new();
+    let mut at = data_at;
+    let mut next_frame = 0;
+    for k in 0..blocks {
+        let (first, len) = (u32_at(32 + 8 * k), u32_at(32 + 8 * k + 4));
+        assert_eq!(first, next_frame, "block {k} starts at frame {first}");
+        let block = zstd::bulk::decompress(&b[at..at + len], 1 << 26).unwrap();
+        assert_eq!(block.len() % channels, 0, "block {k} holds whole frames");
+        next_frame += block.len() / channels;
+        data.extend(block);
+        at += len;
+    }
+    assert_eq!(at, b.len(), "nothing after the last block");
+    assert_eq!(next_frame, frames);
+    // Every FSEQ frame k is tick floor(k * 17 * 60 / 1000): compare with the frame store.
+    let pngs = root.join("pngs");
+    let o = run(&["replay", dir.to_str().unwrap(), "--out", &format!("png-dir:{}", pngs.display())]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shown: Vec<u64> = (0..frames as u64).map(fseq_tick_60).collect();
+    assert_eq!(shown.iter().filter(|&&t| t == 50).count(), 0, "tick 50 is skipped (17 ms steps)");
+    assert_eq!(*shown.last().unwrap(), 59);
+    for (k, t) in shown.iter().enumerate() {
+        let f = decode_png(&pngs.join(format!("frame-{t:06}.png")));
+        let rgb: Vec<u8> = f.as_bytes().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        assert!(data[k * channels..(k + 1) * channels] == rgb[..], "FSEQ frame {k} is not tick {t}");
+    }
+    let v = index(&dir);
+    assert_eq!(v["files"]["fseq"]["step_ms"], 17);
+    assert_eq!(v["files"]["fseq"]["frames"], 59);
+    let o = run(&["verify", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 #[test]
 fn shards_merge_into_the_digest_of_a_single_export() {
     let root = scratch("trace-merge");
