@@ -240,6 +240,41 @@ fn diff_names_the_first_differing_tick_and_replay_plays_the_store() {
 }
 
 #[test]
+fn replay_keeps_the_recorded_pace() {
+    let root = scratch("trace-replay-pace");
+    let dir = root.join("t");
+    let o = trace(&dir, &["--seconds", "1", "--format", "tfs"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = root.join("replay.json");
+    let o = run(&["replay", dir.to_str().unwrap(), "--out", "null", "--report", report.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["paced"], true);
+    assert_eq!(r["presented"], 60);
+    assert_eq!(r["interval_ms"]["count"], 59);
+    let period = r["period_ms"].as_f64().unwrap();
+    assert!((period - 1000.0 / 60.0).abs() < 1e-9);
+    // The measured intervals, not the test's wall clock: the median is the period.
+    let p50 = r["interval_ms"]["p50"].as_f64().unwrap();
+    assert!((p50 - period).abs() < 0.5, "interval p50 {p50} ms, period {period} ms");
+    let mean = r["interval_ms"]["mean"].as_f64().unwrap();
+    assert!((mean - period).abs() < 1.0, "interval mean {mean} ms: the replay drifted");
+    // --fast does not pace.
+    let o = run(&[
+        "replay",
+        dir.to_str().unwrap(),
+        "--out",
+        "null",
+        "--fast",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["paced"], false);
+}
+
+#[test]
 fn fseq_export_reads_back() {
     let dir = scratch("trace-fseq").join("t");
     let o = trace(&dir, &["--seconds", "1", "--fps", "40", "--format", "fseq,tfs"]);
