@@ -128,9 +128,7 @@ fn check(name: &str, example: &str, segments: &[Range<u64>], quick: usize) {
 /// A spread of ticks: the first 30, then one tick every 150th up to two minutes, so every
 /// playlist entry and transition of the examples is sampled.
 fn spread() -> Vec<Range<u64>> {
-    let mut s = vec![0..30];
-    s.extend((1..=48).map(|k| k * 150..k * 150 + 1));
-    s
+    std::iter::once(0..30).chain((1..=48).map(|k| k * 150..k * 150 + 1)).collect()
 }
 
 #[test]
@@ -145,8 +143,8 @@ fn totem_matches_its_reference() {
 
 #[test]
 fn desktop_matches_its_reference() {
-    let mut segments = vec![0..2, 2..4];
-    segments.extend((1..=12).map(|k| k * 250..k * 250 + 1));
+    let segments: Vec<Range<u64>> =
+        [0..2, 2..4].into_iter().chain((1..=12).map(|k| k * 250..k * 250 + 1)).collect();
     // 1280×720: the first two ticks in a debug build.
     check("desktop", "examples/desktop.toml", &segments, 1);
 }
