@@ -307,8 +307,8 @@ pub fn scan_frames(
 ) -> Result<(), (u64, String)> {
     let frame_len = h.channels as usize;
     let total = u64::from(h.frames);
-    if frame_len == 0 {
-        return Err((0, "0 channels per frame".into()));
+    if frame_len == 0 || frame_len > 3 * (tickframe_core::MAX_DIMENSION as usize).pow(2) {
+        return Err((0, format!("{frame_len} channels per frame is not a frame of pixels")));
     }
     let mut buf = vec![0u8; frame_len];
     let mut k = 0u64;

@@ -158,10 +158,11 @@ pub fn write_diff_png(
     wr.finish().map_err(err)
 }
 
-/// Calls `f(frame number, delay (cs), composed RGBA)` for each GIF frame; returns the GIF's
-/// repeat setting.
+/// Calls `f(frame number, delay (cs), composed RGBA)` for each GIF frame of a GIF whose
+/// canvas must be `size` (checked before anything is allocated); returns the repeat setting.
 pub(crate) fn for_each_gif_frame(
     path: &Path,
+    size: (u32, u32),
     mut f: impl FnMut(usize, u16, &[u8]) -> bool,
 ) -> Result<gif::Repeat, TraceError> {
     let file = File::open(path).map_err(TraceError::io(path))?;
@@ -170,6 +171,13 @@ pub(crate) fn for_each_gif_frame(
     let mut dec = opts
         .read_info(BufReader::new(file))
         .map_err(|e| TraceError::corrupt(names::GIF, None, format!("cannot read the GIF header: {e}")))?;
+    if (u32::from(dec.width()), u32::from(dec.height())) != size {
+        return Err(TraceError::corrupt(
+            names::GIF,
+            None,
+            format!("the GIF is {}x{}, the trace {}x{}", dec.width(), dec.height(), size.0, size.1),
+        ));
+    }
     let (w, h) = (usize::from(dec.width()), usize::from(dec.height()));
     let mut canvas = vec![0u8; w * h * 4];
     let mut n = 0;
@@ -213,9 +221,11 @@ pub(crate) fn for_each_gif_frame(
     }
 }
 
-/// Calls `f(frame number, (delay num, delay den), RGBA)` for each APNG frame (full frames only).
+/// Calls `f(frame number, (delay num, delay den), RGBA)` for each APNG frame (full frames only)
+/// of an APNG that must be `size` (checked before anything is allocated).
 pub(crate) fn for_each_apng_frame(
     path: &Path,
+    size: (u32, u32),
     mut f: impl FnMut(usize, (u16, u16), &[u8]) -> bool,
 ) -> Result<(), TraceError> {
     let bad = |n: Option<usize>, m: String| {
@@ -225,6 +235,12 @@ pub(crate) fn for_each_apng_frame(
     let mut reader =
         png::Decoder::new(BufReader::new(file)).read_info().map_err(|e| bad(None, e.to_string()))?;
     let info = reader.info();
+    if (info.width, info.height) != size {
+        return Err(bad(
+            None,
+            format!("the APNG is {}x{}, the trace {}x{}", info.width, info.height, size.0, size.1),
+        ));
+    }
     let (w, h) = (info.width as usize, info.height as usize);
     let frames = info.animation_control.map_or(1, |a| a.num_frames as usize);
     if info.color_type != png::ColorType::Rgba || info.bit_depth != png::BitDepth::Eight {
@@ -277,9 +293,14 @@ fn rgb_of(rgba: &[u8], out: &mut Vec<u8>) {
     out.extend(rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]));
 }
 
-fn scan_fseq(path: &Path) -> Result<FseqScan, Mismatch> {
+/// Scans an FSEQ file whose frames must hold `channels` channels (checked before anything is
+/// decoded: the header mismatch is then reported by [`check_fseq`]).
+fn scan_fseq(path: &Path, channels: u64) -> Result<FseqScan, Mismatch> {
     let bytes = std::fs::read(path).map_err(|e| mismatch(names::FSEQ, None, e.to_string()))?;
     let header = crate::fseq::parse_header(&bytes).map_err(|m| mismatch(names::FSEQ, None, m))?;
+    if u64::from(header.channels) != channels {
+        return Ok(FseqScan { header, hashes: Vec::new(), error: None });
+    }
     let mut hashes = Vec::with_capacity((header.frames as usize).min(1 << 16));
     let error = crate::fseq::scan_frames(&bytes, &header, |_, data| {
         hashes.push(crate::hash_rgba(data));
@@ -351,7 +372,8 @@ pub fn verify(
         let store = index.files.store.as_ref().map(|_| s.spawn(move || check_store(dir, index)));
         let fseq = index.files.fseq.as_ref().map(|f| {
             let path = dir.join(&f.name);
-            s.spawn(move || scan_fseq(&path))
+            let channels = u64::from(index.width) * u64::from(index.height) * 3;
+            s.spawn(move || scan_fseq(&path, channels))
         });
         let base = RenderContext::new(scene.size, scene.rate, scene.seed, 0);
         let root = &*scene.root;
@@ -530,7 +552,7 @@ impl Pictures<'_> {
             names::GIF => {
                 let g = rec.gif_frame?;
                 let mut actual = None;
-                let _ = for_each_gif_frame(&self.dir.join(names::GIF), |n, _, rgba| {
+                let _ = for_each_gif_frame(&self.dir.join(names::GIF), (self.w, self.h), |n, _, rgba| {
                     if n as u64 == g {
                         actual = Some(rgba.to_vec());
                         return false;
@@ -544,7 +566,7 @@ impl Pictures<'_> {
             }
             names::APNG => {
                 let mut actual = None;
-                let _ = for_each_apng_frame(&self.dir.join(names::APNG), |n, _, rgba| {
+                let _ = for_each_apng_frame(&self.dir.join(names::APNG), (self.w, self.h), |n, _, rgba| {
                     if n as u64 == offset {
                         actual = Some(rgba.to_vec());
                         return false;
@@ -563,6 +585,9 @@ impl Pictures<'_> {
                 let rate = FrameRate::new(self.index.rate.num, self.index.rate.den).ok()?;
                 let bytes = std::fs::read(self.dir.join(names::FSEQ)).ok()?;
                 let header = crate::fseq::parse_header(&bytes).ok()?;
+                if u64::from(header.channels) != u64::from(self.w) * u64::from(self.h) * 3 {
+                    return None;
+                }
                 let k = (0..u64::from(header.frames)).find(|&k| crate::fseq::tick_of(rate, k) >= offset)?;
                 let mut actual = None;
                 let _ = crate::fseq::scan_frames(&bytes, &header, |n, data| {
@@ -591,7 +616,7 @@ fn tick_of_gif_frame(index: &TraceIndex, n: u64) -> Option<u64> {
 fn check_gif(path: &Path, index: &TraceIndex) -> Result<Vec<Mismatch>, TraceError> {
     let file = names::GIF;
     let mut decoded: Vec<(u16, u128)> = Vec::new();
-    let result = for_each_gif_frame(path, |_, d, rgba| {
+    let result = for_each_gif_frame(path, (index.width, index.height), |_, d, rgba| {
         decoded.push((d, crate::hash_rgba(rgba)));
         true
     });
@@ -677,7 +702,7 @@ fn check_apng(path: &Path, index: &TraceIndex) -> Result<Vec<Mismatch>, TraceErr
     let mut delays = crate::timing::apng_delays(rate, index.ticks());
     let mut out = Vec::new();
     let mut n_frames = 0usize;
-    let r = for_each_apng_frame(path, |n, delay, rgba| {
+    let r = for_each_apng_frame(path, (index.width, index.height), |n, delay, rgba| {
         n_frames = n + 1;
         let tick = index.first_tick.saturating_add(n as u64);
         let (Some(rec), Some(want)) = (index.frames.get(n), delays.next()) else {

@@ -862,6 +862,22 @@ fn every_corruption_of_every_file_is_named_with_its_tick_and_never_panics() {
     let (_, err) = verify(&root.join("gif_hash-edited"));
     assert!(err.contains("fresh colour reduction"), "{err}");
 
+    // Headers claiming huge frames: reported, nothing allocated for them (no abort).
+    for (file, at, value) in [
+        ("trace.gif", 6, &[0xff, 0xff][..]),
+        ("trace.apng", 16, &[0x00, 0x00, 0xff, 0xff][..]),
+        ("frames.tfs", 12, &[0x00, 0x40, 0x00, 0x00][..]),
+        ("trace.fseq", 10, &[0xff, 0xff, 0xff, 0xff][..]),
+    ] {
+        let d = copy(&format!("{file}-header"));
+        let mut b = fs::read(d.join(file)).unwrap();
+        b[at..at + value.len()].copy_from_slice(value);
+        fs::write(d.join(file), &b).unwrap();
+        let (code, err) = verify(&d);
+        assert_eq!(code, Some(1), "{file} header: {err}");
+        assert!(err.contains(file), "{file} header not named: {err}");
+    }
+
     // Truncation and a flipped byte in each file: (file, where the frame at a byte lies).
     let gif_tick = |n: u64| {
         idx["frames"].as_array().unwrap().iter().find(|f| f["gif_frame"] == n).unwrap()["tick"]
