@@ -1,7 +1,8 @@
 //! The `tickframe` command line: `play`, `render`, `scenes`, `check`, `bench`.
 //!
 //! Exit codes: 0 success, 1 a check failed, 2 bad input (unreadable or invalid scene file,
-//! bad option, missing asset). A closed output pipe ends a run cleanly.
+//! bad option, missing asset), 130 when Ctrl-C stopped a check before it could decide
+//! (`verify`). A closed output pipe ends a run cleanly.
 
 pub mod alloc_count;
 mod bench;

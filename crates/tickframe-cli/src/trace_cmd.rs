@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use tickframe_core::{Frame, FrameRate, Size, Timebase};
+use tickframe_engine::{Histogram, Percentiles};
 use tickframe_scenes::file::{Overrides, load_scene_file};
 use tickframe_trace::{
     ExportOptions, Formats, PrunePolicy, TraceError, VerifyOptions, merge_traces, names, parse_age,
@@ -90,7 +91,8 @@ pub enum TraceAction {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Join shard traces (consecutive tick ranges of the same scene) into one trace.
+    /// Join shard traces (consecutive tick ranges of the same scene) into one trace with the
+    /// shards' files (GIF, APNG, frame store, FSEQ), byte for byte those of a single export.
     Merge {
         /// The shard trace folders, in any order.
         #[arg(required = true)]
@@ -134,6 +136,10 @@ pub struct ReplayArgs {
     /// Play as fast as possible instead of at the recorded pace (files are always fast).
     #[arg(long)]
     pub fast: bool,
+    /// Write a JSON report here: frames presented, the recorded period, and the measured
+    /// intervals between presents and lateness against each frame's deadline (milliseconds).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 fn parse_ticks(s: &str) -> Result<std::ops::Range<u64>, String> {
@@ -149,6 +155,7 @@ fn parse_ticks(s: &str) -> Result<std::ops::Range<u64>, String> {
 fn failure(e: TraceError) -> Failure {
     match e.exit_code() {
         1 => Failure::Check(e.to_string()),
+        130 => Failure::Interrupted(e.to_string()),
         _ => Failure::BadInput(e.to_string()),
     }
 }
@@ -215,7 +222,11 @@ pub fn trace(cmd: TraceCommand) -> Result<(), Failure> {
                 draw: tickframe_core::DrawMode::DisplayList,
             };
             let started = Instant::now();
-            let s = merge_traces(&shards, &opts).map_err(failure)?;
+            let total: u64 = shards.iter().filter_map(|d| read_index(d).ok()).map(|i| i.frame_count).sum();
+            let bar = progress_bar(total);
+            let result = merge_traces(&shards, &opts, &mut |n| bar.inc(n));
+            bar.finish_and_clear();
+            let s = result.map_err(failure)?;
             eprintln!(
                 "merged {} shards into `{}`: ticks {}..{}, {} frames, digest {} ({:.2} s)",
                 shards.len(),
@@ -276,7 +287,7 @@ fn export(args: TraceArgs) -> Result<(), Failure> {
     let secs = s.elapsed.as_secs_f64();
     let anim = n as f64 * f64::from(scene.rate.den()) / f64::from(scene.rate.num());
     eprintln!(
-        "traced `{}` ticks {}..{} ({n} frames, {anim:.2} s at {} fps, {}x{}) into `{}` in {secs:.2} s: {:.1}x real time, {workers} workers",
+        "traced `{}` ticks {}..{} ({n} frames, {anim:.2} s at {} fps, {}x{}) into `{}` in {secs:.2} s: {:.1}× real time, {} workers",
         file.display(),
         ticks.start,
         ticks.end,
@@ -285,6 +296,7 @@ fn export(args: TraceArgs) -> Result<(), Failure> {
         scene.size.height(),
         dir.display(),
         anim / secs.max(1e-9),
+        s.workers,
     );
     let raw = n * u64::from(scene.size.width()) * u64::from(scene.size.height()) * 4;
     for (name, bytes) in &s.files {
@@ -319,7 +331,7 @@ pub fn verify(args: VerifyArgs) -> Result<(), Failure> {
     let secs = report.elapsed.as_secs_f64();
     if report.mismatches.is_empty() {
         eprintln!(
-            "ok: {} frames ({anim:.2} s) verified in {secs:.2} s ({:.1}x real time): {}",
+            "ok: {} frames ({anim:.2} s) verified in {secs:.2} s ({:.1}× real time): {}",
             report.frames,
             anim / secs.max(1e-9),
             report.checked.join(", ")
@@ -396,6 +408,7 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
             "stdout is not a terminal; use --out png-dir:DIR, --out raw or --out null".into(),
         ));
     }
+    let paced = !args.fast && !matches!(spec, OutputSpec::PngDir(_) | OutputSpec::Raw);
     let mut out: Box<dyn Output> = match spec {
         OutputSpec::Terminal => Box::new(TerminalOutput::default()),
         OutputSpec::PngDir(dir) => Box::new(PngDirOutput::new(dir)),
@@ -417,9 +430,12 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
         frames: Some(index.frame_count),
     };
     out.begin(&info).map_err(|e| Failure::BadInput(format!("{e:#}")))?;
-    let paced = out.is_realtime() && !args.fast;
+    // Files and pipes go as fast as they can; everything else (displays, devices, null) at the
+    // recorded pace, on absolute deadlines from the start (no drift, no catching up).
     let tb = Timebase::new(rate);
     let stop = stop_flag();
+    let (mut intervals, mut lateness) = (Histogram::new(), Histogram::new());
+    let mut last_present: Option<Instant> = None;
     let t0 = Instant::now();
     let mut frame = Frame::new(size);
     let mut presented = 0;
@@ -429,12 +445,20 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
         }
         let bytes = store.frame(tick).map_err(failure)?;
         frame = Frame::from_rgba_bytes(size, bytes).unwrap_or(frame);
+        let due = Duration::from_nanos(
+            u64::try_from(tb.tick_to_nanos(tick - index.first_tick)).unwrap_or(u64::MAX),
+        );
         if paced {
-            let due = tb.tick_to_nanos(tick - index.first_tick);
-            let due = Duration::from_nanos(u64::try_from(due).unwrap_or(u64::MAX));
-            if let Some(wait) = due.checked_sub(t0.elapsed()) {
-                std::thread::sleep(wait);
-            }
+            wait_until(t0 + due);
+        }
+        let now = Instant::now();
+        if let Some(prev) = last_present.replace(now) {
+            intervals.record(u64::try_from((now - prev).as_nanos()).unwrap_or(u64::MAX));
+        }
+        if paced {
+            lateness.record(
+                u64::try_from(now.saturating_duration_since(t0 + due).as_nanos()).unwrap_or(u64::MAX),
+            );
         }
         if !out.present(tick, frame.view())? {
             break;
@@ -444,6 +468,48 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
     if presented == index.frame_count || out.is_realtime() {
         out.finish(presented)?;
     }
-    eprintln!("replayed {presented} frames in {:.2} s", t0.elapsed().as_secs_f64());
+    let wall = t0.elapsed().as_secs_f64();
+    let period_ms = 1000.0 * f64::from(rate.den()) / f64::from(rate.num());
+    let iv = Percentiles::of(&intervals);
+    eprintln!(
+        "replayed {presented} frames in {wall:.2} s{}",
+        if paced {
+            format!(
+                " at the recorded pace: interval p50 {:.2} ms, p99 {:.2} ms (period {period_ms:.2} ms)",
+                iv.p50, iv.p99
+            )
+        } else {
+            String::new()
+        }
+    );
+    if let Some(path) = &args.report {
+        let report = serde_json::json!({
+            "trace": args.dir.display().to_string(),
+            "output": out.name(),
+            "paced": paced,
+            "frames": index.frame_count,
+            "presented": presented,
+            "period_ms": period_ms,
+            "wall_seconds": wall,
+            "interval_ms": iv,
+            "lateness_ms": Percentiles::of(&lateness),
+        });
+        let text = serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?;
+        std::fs::write(path, text + "\n")
+            .map_err(|e| Failure::BadInput(format!("`{}`: {e}", path.display())))?;
+    }
     Ok(())
+}
+
+/// Sleeps until `deadline`, then spins the last stretch (sleep overshoots by up to ~1 ms).
+fn wait_until(deadline: Instant) {
+    const SPIN: Duration = Duration::from_micros(1500);
+    if let Some(wait) = deadline.checked_duration_since(Instant::now())
+        && wait > SPIN
+    {
+        std::thread::sleep(wait - SPIN);
+    }
+    while Instant::now() < deadline {
+        std::hint::spin_loop();
+    }
 }

@@ -32,16 +32,23 @@ pub enum TraceError {
     /// The output folder is not empty and `force` was not given.
     #[error("`{}` is not empty: choose an empty folder or pass --force to replace the trace in it", .0.display())]
     NotEmpty(PathBuf),
-    /// The run was interrupted (Ctrl-C); no index was written.
+    /// An export was interrupted (Ctrl-C); no index was written.
     #[error("interrupted: no index was written, so the folder is not a trace")]
     Interrupted,
+    /// A verification was interrupted (Ctrl-C) before every frame was checked.
+    #[error(
+        "interrupted: verification stopped before every frame was checked; the trace is neither verified nor failed"
+    )]
+    VerifyInterrupted,
 }
 
 impl TraceError {
-    /// The process exit code for this error: 1 for [`TraceError::Corrupt`], 2 otherwise.
+    /// The process exit code for this error: 1 for [`TraceError::Corrupt`], 130 (the shell's
+    /// code for Ctrl-C) for [`TraceError::VerifyInterrupted`], 2 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
             TraceError::Corrupt { .. } => 1,
+            TraceError::VerifyInterrupted => 130,
             _ => 2,
         }
     }

@@ -87,6 +87,9 @@ pub struct ExportSummary {
     pub elapsed: Duration,
     /// Every file written with its size in bytes (index last).
     pub files: Vec<(String, u64)>,
+    /// Worker threads that rendered: the requested count, at most one per chunk of
+    /// [`crate::store::KEY_INTERVAL`] ticks.
+    pub workers: usize,
 }
 
 /// The facts of a trace that do not depend on the frames.
@@ -180,6 +183,9 @@ pub(crate) fn prepare_dir(dir: &Path, force: bool) -> Result<(), TraceError> {
     std::fs::create_dir_all(dir).map_err(TraceError::io(dir))
 }
 
+/// Records reserved up front at most (more are allocated as frames arrive).
+const PREALLOCATE: usize = 4096;
+
 struct Item {
     frame: Option<Vec<u8>>,
     hash: u128,
@@ -214,6 +220,14 @@ pub(crate) fn export_frames<S>(
     let count = ticks.end.saturating_sub(ticks.start);
     if count == 0 {
         return Err(TraceError::BadInput("nothing to trace: the tick range is empty".into()));
+    }
+    if count > crate::index::MAX_FRAMES {
+        return Err(TraceError::BadInput(format!(
+            "ticks {}..{} are {count} frames: a trace holds at most {} (2^24, 77 hours at 60 fps)",
+            ticks.start,
+            ticks.end,
+            crate::index::MAX_FRAMES
+        )));
     }
     let (w, h, rate) = (meta.size.width(), meta.size.height(), meta.rate);
     let f = opts.formats;
@@ -266,11 +280,12 @@ pub(crate) fn export_frames<S>(
     };
     let mut apng_delays = crate::timing::apng_delays(rate, ticks.clone());
 
-    let mut records: Vec<FrameRecord> = Vec::with_capacity(count as usize);
-    let mut gif_ticks = vec![GifTick::default(); if f.gif { count as usize } else { 0 }];
+    // Grown as frames arrive: nothing is allocated up front in proportion to the frame count.
+    let mut records: Vec<FrameRecord> = Vec::with_capacity((count as usize).min(PREALLOCATE));
+    let mut gif_ticks: Vec<GifTick> = Vec::with_capacity(if f.gif { records.capacity() } else { 0 });
     let recycled: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let need_frame = f.apng || f.fseq;
-    let workers = opts.workers.max(1);
+    let workers = crate::pool::workers_for(opts.workers, count, u64::from(store::KEY_INTERVAL));
 
     let done = crate::pool::run_ordered(
         ticks.clone(),
@@ -410,7 +425,7 @@ pub(crate) fn export_frames<S>(
     write_atomically(&dir.join(names::INDEX), &json)?;
     sizes.push((names::SCENE.to_string(), meta.source.len() as u64));
     sizes.push((names::INDEX.to_string(), json.len() as u64));
-    Ok(ExportSummary { index, elapsed: started.elapsed(), files: sizes })
+    Ok(ExportSummary { index, elapsed: started.elapsed(), files: sizes, workers })
 }
 
 pub(crate) fn build_index(

@@ -190,6 +190,35 @@ impl FseqWriter {
     }
 }
 
+/// The header and tables of an FSEQ v2 file, as read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FseqHeader {
+    /// Major and minor version (`(2, 0)` for what tickframe writes).
+    pub version: (u8, u8),
+    /// Offset of the channel data (bytes 4–5).
+    pub data_offset: u16,
+    /// Offset of the variable headers (bytes 8–9): 32 + 8 × blocks + 6 × sparse ranges.
+    pub header_len: u16,
+    /// Channels per frame.
+    pub channels: u32,
+    /// Number of frames.
+    pub frames: u32,
+    /// Step time in milliseconds.
+    pub step_ms: u8,
+    /// Flags (byte 19).
+    pub flags: u8,
+    /// Compression type (low 4 bits of byte 20): 0 none, 1 zstd, 2 zlib.
+    pub compression: u8,
+    /// The compression blocks: `(first frame, compressed length)`, empty entries dropped.
+    pub blocks: Vec<(u32, u32)>,
+    /// Sparse ranges `(first channel, channel count)`.
+    pub sparse_ranges: Vec<(u32, u32)>,
+    /// The 64-bit identifier.
+    pub id: u64,
+    /// Variable headers: two-character code and data.
+    pub variables: Vec<([u8; 2], Vec<u8>)>,
+}
+
 /// An FSEQ file read back: the header fields and every frame's channel data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FseqFile {
@@ -207,55 +236,166 @@ pub struct FseqFile {
     pub frames: Vec<Vec<u8>>,
 }
 
-/// Reads an FSEQ v2 file with zstd or no compression (for verification and tests).
+/// Parses the fixed header, block table, sparse ranges and variable headers.
+///
+/// # Errors
+/// A message saying what is wrong (not FSEQ v2, offsets outside the file…).
+pub fn parse_header(bytes: &[u8]) -> Result<FseqHeader, String> {
+    if bytes.len() < HEADER {
+        return Err(format!("truncated: {} bytes, shorter than the 32-byte header", bytes.len()));
+    }
+    if &bytes[..4] != b"PSEQ" || bytes[7] != 2 {
+        return Err("not an FSEQ v2 file".into());
+    }
+    let u16_at = |a: usize| u16::from_le_bytes([bytes[a], bytes[a + 1]]);
+    let u32_at = |a: usize| u32::from_le_bytes([bytes[a], bytes[a + 1], bytes[a + 2], bytes[a + 3]]);
+    let u24_at = |a: usize| u32::from_le_bytes([bytes[a], bytes[a + 1], bytes[a + 2], 0]);
+    let data_offset = u16_at(4);
+    let header_len = u16_at(8);
+    let nblocks = usize::from(bytes[21]) | (usize::from(bytes[20] >> 4) << 8);
+    let nranges = usize::from(bytes[22]);
+    let tables_end = HEADER + nblocks * 8 + nranges * 6;
+    if usize::from(data_offset) > bytes.len() || tables_end > usize::from(data_offset) {
+        return Err(format!(
+            "header offsets outside the file (channel data at {data_offset}, tables end at {tables_end}, {} bytes)",
+            bytes.len()
+        ));
+    }
+    let blocks: Vec<(u32, u32)> = (0..nblocks)
+        .map(|b| (u32_at(HEADER + b * 8), u32_at(HEADER + b * 8 + 4)))
+        .filter(|&(_, len)| len > 0)
+        .collect();
+    let at = HEADER + nblocks * 8;
+    let sparse_ranges = (0..nranges).map(|r| (u24_at(at + r * 6), u24_at(at + r * 6 + 3))).collect();
+    let mut variables = Vec::new();
+    let mut v = usize::from(header_len).max(tables_end);
+    while v + 4 <= usize::from(data_offset) {
+        let len = usize::from(u16_at(v));
+        if len < 4 || v + len > usize::from(data_offset) {
+            break;
+        }
+        variables.push(([bytes[v + 2], bytes[v + 3]], bytes[v + 4..v + len].to_vec()));
+        v += len;
+    }
+    Ok(FseqHeader {
+        version: (bytes[7], bytes[6]),
+        data_offset,
+        header_len,
+        channels: u32_at(10),
+        frames: u32_at(14),
+        step_ms: bytes[18],
+        flags: bytes[19],
+        compression: bytes[20] & 0x0f,
+        blocks,
+        sparse_ranges,
+        id: u64::from_le_bytes([
+            bytes[24], bytes[25], bytes[26], bytes[27], bytes[28], bytes[29], bytes[30], bytes[31],
+        ]),
+        variables,
+    })
+}
+
+/// Decodes every frame in order, calling `f(frame, channel data)` (stop by returning `false`).
+///
+/// # Errors
+/// `(k, message)` with `k` the first frame that cannot be read (a truncated or damaged block,
+/// a block table that does not add up, missing channel data).
+pub fn scan_frames(
+    bytes: &[u8],
+    h: &FseqHeader,
+    mut f: impl FnMut(u64, &[u8]) -> bool,
+) -> Result<(), (u64, String)> {
+    let frame_len = h.channels as usize;
+    let total = u64::from(h.frames);
+    if frame_len == 0 || frame_len > 3 * (tickframe_core::MAX_DIMENSION as usize).pow(2) {
+        return Err((0, format!("{frame_len} channels per frame is not a frame of pixels")));
+    }
+    let mut buf = vec![0u8; frame_len];
+    let mut k = 0u64;
+    match h.compression {
+        0 => {
+            let data = &bytes[usize::from(h.data_offset)..];
+            for chunk in data.chunks_exact(frame_len).take(total as usize) {
+                if !f(k, chunk) {
+                    return Ok(());
+                }
+                k += 1;
+            }
+            if k < total {
+                return Err((k, format!("channel data ends in frame {k} of {total}")));
+            }
+        }
+        1 => {
+            let mut at = usize::from(h.data_offset);
+            for (b, &(first, len)) in h.blocks.iter().enumerate() {
+                if u64::from(first) != k {
+                    return Err((k, format!("block {b} starts at frame {first}, expected {k}")));
+                }
+                let end = h.blocks.get(b + 1).map_or(total, |n| u64::from(n.0)).min(total);
+                let stop = at.saturating_add(len as usize);
+                let truncated = stop > bytes.len();
+                let data = &bytes[at.min(bytes.len())..stop.min(bytes.len())];
+                let mut dec = match zstd::stream::read::Decoder::with_buffer(data) {
+                    Ok(d) => d,
+                    Err(e) => return Err((k, format!("block {b} cannot be read: {e}"))),
+                };
+                while k < end {
+                    if let Err(e) = dec.read_exact(&mut buf) {
+                        let why = if truncated {
+                            format!("block {b} is truncated (the file ends at byte {})", bytes.len())
+                        } else {
+                            format!("block {b} does not decompress: {e}")
+                        };
+                        return Err((k, why));
+                    }
+                    if !f(k, &buf) {
+                        return Ok(());
+                    }
+                    k += 1;
+                }
+                if truncated {
+                    return Err((
+                        k,
+                        format!("block {b} is truncated (the file ends at byte {})", bytes.len()),
+                    ));
+                }
+                let mut extra = [0u8; 1];
+                if dec.read(&mut extra).map_or(true, |n| n > 0) {
+                    return Err((k.saturating_sub(1), format!("block {b} holds more data than its frames")));
+                }
+                at = stop;
+            }
+            if k < total {
+                return Err((k, format!("the blocks hold {k} of {total} frames")));
+            }
+        }
+        c => return Err((0, format!("unsupported compression type {c}"))),
+    }
+    Ok(())
+}
+
+/// Reads an FSEQ v2 file with zstd or no compression (for tests and tools; `verify` streams
+/// it with [`scan_frames`]).
 ///
 /// # Errors
 /// [`TraceError::Corrupt`] when the file is damaged or not FSEQ v2.
 pub fn read_fseq(path: &Path) -> Result<FseqFile, TraceError> {
-    let bad = |m: String| TraceError::corrupt(FILE, None, m);
     let mut bytes = Vec::new();
     File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(TraceError::io(path))?;
-    if bytes.len() < HEADER || &bytes[..4] != b"PSEQ" || bytes[7] != 2 {
-        return Err(bad("not an FSEQ v2 file".into()));
-    }
-    let u16_at = |a: usize| usize::from(u16::from_le_bytes([bytes[a], bytes[a + 1]]));
-    let u32_at = |a: usize| u32::from_le_bytes([bytes[a], bytes[a + 1], bytes[a + 2], bytes[a + 3]]);
-    let data_offset = u16_at(4);
-    let channels = u32_at(10);
-    let nframes = u32_at(14) as usize;
-    let compression = bytes[20] & 0x0f;
-    let blocks = usize::from(bytes[21]) | (usize::from(bytes[20] >> 4) << 8);
-    let frame_len = channels as usize;
-    if data_offset > bytes.len() || HEADER + blocks * 8 > data_offset {
-        return Err(bad("header offsets outside the file".into()));
-    }
-    let mut data = Vec::new();
-    match compression {
-        0 => data.extend_from_slice(&bytes[data_offset..]),
-        1 => {
-            let mut at = data_offset;
-            for b in 0..blocks {
-                let len = u32_at(HEADER + b * 8 + 4) as usize;
-                let block = bytes.get(at..at + len).ok_or_else(|| bad(format!("block {b} is truncated")))?;
-                let limit = frame_len.saturating_mul(nframes).max(1);
-                let d = zstd::bulk::decompress(block, limit)
-                    .map_err(|e| bad(format!("block {b} does not decompress: {e}")))?;
-                data.extend_from_slice(&d);
-                at += len;
-            }
-        }
-        c => return Err(bad(format!("unsupported compression type {c}"))),
-    }
-    if frame_len == 0 || data.len() < frame_len * nframes {
-        return Err(bad(format!("{} bytes of channel data, expected {}", data.len(), frame_len * nframes)));
-    }
+    let h = parse_header(&bytes).map_err(|m| TraceError::corrupt(FILE, None, m))?;
+    let mut frames = Vec::new();
+    scan_frames(&bytes, &h, |_, d| {
+        frames.push(d.to_vec());
+        true
+    })
+    .map_err(|(k, m)| TraceError::corrupt(FILE, None, format!("FSEQ frame {k}: {m}")))?;
     Ok(FseqFile {
-        version: (bytes[7], bytes[6]),
-        channels,
-        step_ms: bytes[18],
-        compression,
-        id: u64::from_le_bytes(bytes[24..32].try_into().map_err(|_| bad("header".into()))?),
-        frames: data.chunks_exact(frame_len).take(nframes).map(<[u8]>::to_vec).collect(),
+        version: h.version,
+        channels: h.channels,
+        step_ms: h.step_ms,
+        compression: h.compression,
+        id: h.id,
+        frames,
     })
 }
 

@@ -110,7 +110,7 @@ impl GifWriter {
         slot: usize,
         raw_hash: u128,
         prepared: Option<GifPrepared>,
-        out: &mut [GifTick],
+        out: &mut Vec<GifTick>,
     ) -> Result<(), TraceError> {
         if let Some(run) = &mut self.pending {
             let span = gif_centis_at(self.rate, tick + 1) - gif_centis_at(self.rate, run.first_tick);
@@ -139,7 +139,7 @@ impl GifWriter {
     }
 
     /// Writes the pending run, which ends before `end_tick`.
-    fn flush(&mut self, end_tick: u64, out: &mut [GifTick]) -> Result<(), TraceError> {
+    fn flush(&mut self, end_tick: u64, out: &mut Vec<GifTick>) -> Result<(), TraceError> {
         let Some(mut run) = self.pending.take() else { return Ok(()) };
         let delay = gif_centis_at(self.rate, end_tick) - gif_centis_at(self.rate, run.first_tick);
         if delay == 0 {
@@ -150,6 +150,11 @@ impl GifWriter {
         self.enc
             .write_lzw_pre_encoded_frame(&run.frame)
             .map_err(|e| TraceError::BadInput(format!("`{}`: {e}", self.path.display())))?;
+        if let Some(&last) = run.records.last()
+            && out.len() <= last
+        {
+            out.resize(last + 1, GifTick::default());
+        }
         for (i, &slot) in run.records.iter().enumerate() {
             if let Some(o) = out.get_mut(slot) {
                 *o = GifTick {
@@ -166,7 +171,7 @@ impl GifWriter {
     }
 
     /// Writes the last run (ending at `end_tick`) and the trailer; returns `(bytes, frames)`.
-    pub fn finish(mut self, end_tick: u64, out: &mut [GifTick]) -> Result<(u64, u64), TraceError> {
+    pub fn finish(mut self, end_tick: u64, out: &mut Vec<GifTick>) -> Result<(u64, u64), TraceError> {
         self.flush(end_tick, out)?;
         let _ = self.first_tick;
         let w = self

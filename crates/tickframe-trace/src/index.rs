@@ -12,6 +12,10 @@ pub const INDEX_FILE: &str = "index.json";
 /// The index format version written by this library (readers refuse other versions).
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Most frames one trace may hold: 2^24 (77 hours at 60 fps). Exports refuse longer ranges
+/// and readers refuse indexes claiming more.
+pub const MAX_FRAMES: u64 = 1 << 24;
+
 /// A frame rate as a fraction `num / den` frames per second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rate {
@@ -176,54 +180,154 @@ impl TraceIndex {
             .collect()
     }
 
-    /// Checks the index against itself: version, frame count, consecutive ticks, exact times,
-    /// and the digest recomputed from the records.
+    /// Checks that the index is consistent with itself before anything relies on it: format and
+    /// version, a valid frame rate and size, `frame_count` equal to the number of records and at
+    /// most [`MAX_FRAMES`], ticks contiguous from `first_tick` without overflowing, exact times
+    /// and duration, well-formed hashes and digest, GIF frame numbers within the GIF, and the
+    /// standard file names.
+    ///
+    /// Says nothing about whether the hashes are right (see [`TraceIndex::check`] and `verify`).
     ///
     /// # Errors
-    /// [`TraceError::BadInput`] for an unknown format or version, [`TraceError::Corrupt`] naming
-    /// the first inconsistent tick.
-    pub fn check(&self) -> Result<(), TraceError> {
+    /// [`TraceError::BadInput`] (exit 2) naming `index.json` and, where it applies, the first
+    /// inconsistent record and its tick.
+    pub fn validate(&self) -> Result<(), TraceError> {
+        self.inconsistency().map_or(Ok(()), |m| Err(TraceError::BadInput(format!("{INDEX_FILE}: {m}"))))
+    }
+
+    /// What [`TraceIndex::validate`] finds wrong, as a message without the file name.
+    fn inconsistency(&self) -> Option<String> {
+        let r = self.first_inconsistency();
+        r.err()
+    }
+
+    fn first_inconsistency(&self) -> Result<(), String> {
+        let bad = |m: String| m;
         if self.format != "tickframe-trace" || self.format_version != FORMAT_VERSION {
-            return Err(TraceError::BadInput(format!(
-                "{INDEX_FILE}: not a tickframe trace index of format version {FORMAT_VERSION} (found `{}` version {})",
+            return Err(bad(format!(
+                "not a tickframe trace index of format version {FORMAT_VERSION} (found `{}` version {})",
                 self.format, self.format_version
             )));
         }
-        if tickframe_core::FrameRate::new(self.rate.num, self.rate.den).is_err()
-            || tickframe_core::Size::new(self.width, self.height).is_err()
-        {
-            return Err(TraceError::corrupt(INDEX_FILE, None, "invalid size or frame rate"));
+        if self.hash_algorithm != "xxh3-128" {
+            return Err(bad(format!("unknown hash algorithm `{}` (expected xxh3-128)", self.hash_algorithm)));
+        }
+        if tickframe_core::FrameRate::new(self.rate.num, self.rate.den).is_err() {
+            return Err(bad(format!(
+                "invalid frame rate {}/{} (both parts non-zero, at most {} fps)",
+                self.rate.num,
+                self.rate.den,
+                tickframe_core::FrameRate::MAX_FPS
+            )));
+        }
+        if tickframe_core::Size::new(self.width, self.height).is_err() {
+            return Err(bad(format!(
+                "invalid frame size {}x{} (each side 1..={})",
+                self.width,
+                self.height,
+                tickframe_core::MAX_DIMENSION
+            )));
         }
         if self.frames.len() as u64 != self.frame_count {
-            return Err(TraceError::corrupt(
-                INDEX_FILE,
-                None,
-                format!("frame_count is {} but there are {} records", self.frame_count, self.frames.len()),
-            ));
+            return Err(bad(format!(
+                "frame_count is {} but there are {} frame records",
+                self.frame_count,
+                self.frames.len()
+            )));
         }
+        if self.frame_count == 0 || self.frame_count > MAX_FRAMES {
+            return Err(bad(format!("frame_count {} is outside 1..={MAX_FRAMES}", self.frame_count)));
+        }
+        if self.first_tick.checked_add(self.frame_count).is_none() {
+            return Err(bad(format!(
+                "first_tick {} + frame_count {} overflows the tick counter",
+                self.first_tick, self.frame_count
+            )));
+        }
+        let duration =
+            format!("{}/{}", u128::from(self.frame_count) * u128::from(self.rate.den), self.rate.num);
+        if self.duration != duration {
+            return Err(bad(format!("duration {} is not {duration}", self.duration)));
+        }
+        if parse_hex128(&self.digest).is_none() {
+            return Err(bad("digest is not 32 hex digits".into()));
+        }
+        if parse_hex128(&self.scene.source_hash).is_none() {
+            return Err(bad("scene.source_hash is not 32 hex digits".into()));
+        }
+        for (field, info, name) in [
+            ("gif", &self.files.gif, crate::names::GIF),
+            ("apng", &self.files.apng, crate::names::APNG),
+            ("store", &self.files.store, crate::names::STORE),
+            ("fseq", &self.files.fseq, crate::names::FSEQ),
+        ] {
+            if let Some(f) = info
+                && f.name != name
+            {
+                return Err(bad(format!("files.{field}.name is `{}`, expected `{name}`", f.name)));
+            }
+        }
+        if self.scene.file != crate::names::SCENE {
+            return Err(bad(format!(
+                "scene.file is `{}`, expected `{}`",
+                self.scene.file,
+                crate::names::SCENE
+            )));
+        }
+        let gif_frames = self.files.gif.as_ref().map(|g| g.frames);
+        let mut last_gif: Option<u64> = None;
         for (i, r) in self.frames.iter().enumerate() {
             let tick = self.first_tick + i as u64;
+            let rec = |m: String| bad(format!("record {i} (tick {tick}): {m}"));
             if r.tick != tick {
-                return Err(TraceError::corrupt(
-                    INDEX_FILE,
-                    Some(tick),
-                    format!("record {i} has tick {}", r.tick),
-                ));
+                return Err(rec(format!(
+                    "has tick {}; ticks must run on from first_tick {}",
+                    r.tick, self.first_tick
+                )));
             }
             let time = format!("{}/{}", u128::from(tick) * u128::from(self.rate.den), self.rate.num);
             if r.time != time {
-                return Err(TraceError::corrupt(
-                    INDEX_FILE,
-                    Some(tick),
-                    format!("time {} is not {time}", r.time),
-                ));
+                return Err(rec(format!("time {} is not {time}", r.time)));
+            }
+            if parse_hex128(&r.hash).is_none() {
+                return Err(rec("hash is not 32 hex digits".into()));
+            }
+            if let Some(h) = &r.gif_hash
+                && parse_hex128(h).is_none()
+            {
+                return Err(rec("gif_hash is not 32 hex digits".into()));
+            }
+            if let Some(g) = r.gif_frame {
+                match gif_frames {
+                    None => return Err(rec("has a gif_frame but the trace has no GIF".into())),
+                    Some(n) if g >= n => {
+                        return Err(rec(format!("gif_frame {g} is beyond the GIF's {n} frames")));
+                    }
+                    _ => {}
+                }
+                if last_gif.is_some_and(|l| g < l || g > l + 1) {
+                    return Err(rec(format!("gif_frame {g} does not follow {}", last_gif.unwrap_or(0))));
+                }
+                if r.gif_hash.is_none() {
+                    return Err(rec("has a gif_frame but no gif_hash".into()));
+                }
+                last_gif = Some(g);
             }
         }
+        Ok(())
+    }
+
+    /// [`TraceIndex::validate`], then the digest recomputed from the records.
+    ///
+    /// # Errors
+    /// [`TraceError::BadInput`] from `validate`; [`TraceError::Corrupt`] (a failed check) when the
+    /// digest does not match the records.
+    pub fn check(&self) -> Result<(), TraceError> {
+        self.validate()?;
         let hashes = self.hashes()?;
         let digest = digest_of(self.frames.iter().map(|r| r.tick).zip(hashes.iter().copied()));
         if Some(digest) != parse_hex128(&self.digest) {
-            // Name the first record whose hash differs from the other files later; here the index
-            // alone cannot tell which record was edited.
+            // The index alone cannot tell which record was edited: verify's re-render names it.
             return Err(TraceError::corrupt(
                 INDEX_FILE,
                 None,
@@ -237,17 +341,40 @@ impl TraceIndex {
         Ok(())
     }
 
-    /// The tick range recorded.
+    /// The tick range recorded (valid after [`TraceIndex::validate`]; saturating before).
     pub fn ticks(&self) -> std::ops::Range<u64> {
-        self.first_tick..self.first_tick + self.frame_count
+        self.first_tick..self.first_tick.saturating_add(self.frame_count)
+    }
+
+    /// The record of `tick`, if the trace holds it.
+    pub fn record(&self, tick: u64) -> Option<&FrameRecord> {
+        let i = usize::try_from(tick.checked_sub(self.first_tick)?).ok()?;
+        self.frames.get(i)
     }
 }
 
-/// Reads and parses `DIR/index.json` (without checking it: see [`TraceIndex::check`]).
+/// Reads, parses and validates `DIR/index.json` ([`TraceIndex::validate`]; the digest is
+/// checked by [`TraceIndex::check`]).
+///
+/// # Errors
+/// [`TraceError::BadInput`] when it is missing, unreadable, not valid JSON of this format, or
+/// inconsistent.
+pub fn read_index(dir: &Path) -> Result<TraceIndex, TraceError> {
+    let index = read_index_unvalidated(dir)?;
+    match index.inconsistency() {
+        None => Ok(index),
+        Some(m) => Err(TraceError::BadInput(format!(
+            "`{}`: {m} (the index is inconsistent: not a usable trace)",
+            dir.join(INDEX_FILE).display()
+        ))),
+    }
+}
+
+/// Reads and parses `DIR/index.json` without validating it.
 ///
 /// # Errors
 /// [`TraceError::BadInput`] when it is missing, unreadable or not valid JSON of this format.
-pub fn read_index(dir: &Path) -> Result<TraceIndex, TraceError> {
+pub fn read_index_unvalidated(dir: &Path) -> Result<TraceIndex, TraceError> {
     let path = dir.join(INDEX_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         TraceError::BadInput(format!(

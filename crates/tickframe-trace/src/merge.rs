@@ -4,27 +4,45 @@ use std::path::{Path, PathBuf};
 
 use tickframe_core::{FrameRate, Size};
 
-use crate::export::{ExportOptions, ExportSummary, Meta, export_frames};
+use crate::export::{ExportOptions, ExportSummary, Formats, Meta, export_frames};
 use crate::index::{TraceIndex, read_index};
 use crate::store::StoreReader;
 use crate::{TraceError, names};
 
 /// Merges shard traces (each made with `--ticks A..B` from the same scene file, seed, size and
 /// rate, covering consecutive ranges without gaps or overlaps, in any order) into one trace in
-/// `opts.dir`. The frames come from the shards' frame stores; GIF, APNG and frame store are
-/// written anew exactly as a single export would write them, so the merged digest and files
-/// equal those of one export of the whole range. `opts.ticks` is ignored.
+/// `opts.dir`. The frames come from the shards' frame stores; the merged trace gets the same
+/// files as the shards (which must all have the same ones, a frame store among them), written
+/// anew exactly as a single export would write them, so the merged digest and every file
+/// (GIF, APNG, frame store, FSEQ) equal those of one export of the whole range. `opts.ticks`
+/// and `opts.formats` are ignored. `progress(n)` is called as frames are written.
 ///
 /// # Errors
-/// [`TraceError::BadInput`] when the shards do not fit together or lack a frame store;
-/// [`TraceError::Corrupt`] when a shard's store is damaged.
-pub fn merge_traces(shards: &[PathBuf], opts: &ExportOptions<'_>) -> Result<ExportSummary, TraceError> {
+/// [`TraceError::BadInput`] when a shard's index is inconsistent, its `scene.toml` differs from
+/// the hash it recorded, the shards do not fit together, lack a frame store or have different
+/// files; [`TraceError::Corrupt`] when a shard's store is damaged.
+pub fn merge_traces(
+    shards: &[PathBuf],
+    opts: &ExportOptions<'_>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ExportSummary, TraceError> {
     let mut parts: Vec<(PathBuf, TraceIndex)> = Vec::new();
     for dir in shards {
         let index = read_index(dir)?;
         index.check().map_err(|e| TraceError::BadInput(format!("`{}`: {e}", dir.display())))?;
         if index.files.store.is_none() {
             return Err(TraceError::BadInput(format!("`{}` has no frame store to merge", dir.display())));
+        }
+        let scene = dir.join(names::SCENE);
+        let source =
+            std::fs::read(&scene).map_err(|e| TraceError::BadInput(format!("`{}`: {e}", scene.display())))?;
+        let hash = crate::index::hex128(crate::hash_rgba(&source));
+        if hash != index.scene.source_hash {
+            return Err(TraceError::BadInput(format!(
+                "`{}`: content hash {hash} differs from the {} its index recorded: the shard's scene was edited",
+                scene.display(),
+                index.scene.source_hash
+            )));
         }
         parts.push((dir.clone(), index));
     }
@@ -33,6 +51,12 @@ pub fn merge_traces(shards: &[PathBuf], opts: &ExportOptions<'_>) -> Result<Expo
         return Err(TraceError::BadInput("no shards given".into()));
     };
     let key = |i: &TraceIndex| (i.scene.source_hash.clone(), i.seed, i.width, i.height, i.rate);
+    let formats_of = |i: &TraceIndex| Formats {
+        gif: i.files.gif.is_some(),
+        apng: i.files.apng.is_some(),
+        store: i.files.store.is_some(),
+        fseq: i.files.fseq.is_some(),
+    };
     for pair in parts.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         if key(&a.1) != key(&b.1) {
@@ -40,6 +64,15 @@ pub fn merge_traces(shards: &[PathBuf], opts: &ExportOptions<'_>) -> Result<Expo
                 "`{}` and `{}` are not shards of the same run (scene, seed, size or rate differ)",
                 a.0.display(),
                 b.0.display()
+            )));
+        }
+        if formats_of(&a.1) != formats_of(&b.1) {
+            return Err(TraceError::BadInput(format!(
+                "`{}` and `{}` hold different files ({:?} and {:?}): export every shard with the same --format",
+                a.0.display(),
+                b.0.display(),
+                formats_of(&a.1),
+                formats_of(&b.1)
             )));
         }
         let end = a.1.first_tick + a.1.frame_count;
@@ -76,7 +109,7 @@ pub fn merge_traces(shards: &[PathBuf], opts: &ExportOptions<'_>) -> Result<Expo
         dir: opts.dir.clone(),
         ticks,
         workers: opts.workers,
-        formats: opts.formats,
+        formats: formats_of(first),
         force: opts.force,
         stop: opts.stop,
         draw: opts.draw,
@@ -95,7 +128,9 @@ pub fn merge_traces(shards: &[PathBuf], opts: &ExportOptions<'_>) -> Result<Expo
             let Some((_, r, index)) = readers.iter_mut().find(|(range, _, _)| range.contains(&tick)) else {
                 return Err(TraceError::BadInput(format!("no shard holds tick {tick}")));
             };
-            let rec = &index.frames[(tick - index.first_tick) as usize];
+            let Some(rec) = index.record(tick) else {
+                return Err(TraceError::BadInput(format!("no shard holds tick {tick}")));
+            };
             let bytes = r.frame(tick)?;
             if crate::index::parse_hex128(&rec.hash) != Some(crate::hash_rgba(bytes)) {
                 return Err(TraceError::corrupt(
@@ -108,7 +143,7 @@ pub fn merge_traces(shards: &[PathBuf], opts: &ExportOptions<'_>) -> Result<Expo
             out.extend_from_slice(bytes);
             Ok((rec.render_us, rec.entry))
         },
-        &mut |_| {},
+        progress,
     )
 }
 

@@ -15,6 +15,13 @@ pub fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// The worker threads [`run_ordered`] starts for `ticks` ticks in chunks of `chunk`: the
+/// requested count (at least 1), at most one per chunk.
+pub fn workers_for(requested: usize, ticks: u64, chunk: u64) -> usize {
+    let nchunks = ticks.div_ceil(chunk.max(1));
+    requested.clamp(1, usize::try_from(nchunks.max(1)).unwrap_or(usize::MAX))
+}
+
 /// Runs `work(state, tick, chunk_start)` for every tick of `ticks` on `workers` threads (each
 /// with its own `init()` state), in chunks of `chunk` ticks aligned to `ticks.start`, and
 /// calls `consume(tick, result)` on the calling thread in tick order.
@@ -43,7 +50,7 @@ where
     let chunk = chunk.max(1);
     let total = ticks.end.saturating_sub(ticks.start);
     let nchunks = total.div_ceil(chunk);
-    let workers = workers.clamp(1, nchunks.max(1) as usize);
+    let workers = workers_for(workers, total, chunk);
     let window = 2 * workers as u64 + 2;
     let next = AtomicU64::new(0);
     let consumed = Mutex::new(0u64);
@@ -81,7 +88,7 @@ where
                         }
                     }
                     let a = ticks.start + c * chunk;
-                    let b = (a + chunk).min(ticks.end);
+                    let b = a.saturating_add(chunk).min(ticks.end);
                     let mut out = Vec::with_capacity((b - a) as usize);
                     let mut result = Ok(());
                     for t in a..b {

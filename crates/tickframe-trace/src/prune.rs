@@ -2,8 +2,9 @@
 //!
 //! # Policy
 //! The traces considered are the folders directly under ROOT (never ROOT itself, never
-//! anything outside it, never through a symbolic link). A folder with a complete `index.json`
-//! is a complete trace; one with trace files but no index is an incomplete export.
+//! anything outside it, never through a symbolic link). A folder whose `index.json` parses,
+//! is consistent ([`crate::TraceIndex::check`]: counts, ticks, hashes, digest) is a complete
+//! trace; one with trace files but no such index is an incomplete export.
 //! Complete traces are ranked newest first by the time their index was written, and a trace is
 //! removed when **any** given rule says so:
 //! - `keep`: it is not among the `keep` newest;
@@ -41,7 +42,7 @@ pub struct TraceEntry {
     pub bytes: u64,
     /// When its index (or, when incomplete, its newest file) was last written.
     pub modified: SystemTime,
-    /// Whether it has an `index.json`.
+    /// Whether it has a consistent `index.json` (see the module docs).
     pub complete: bool,
 }
 
@@ -97,7 +98,8 @@ fn scan(dir: &Path) -> Option<TraceEntry> {
         }
     }
     let index = dir.join(names::INDEX);
-    let complete = crate::index::read_index(dir).is_ok();
+    // Complete means an index that parses, is consistent and matches its own digest.
+    let complete = crate::index::read_index(dir).and_then(|i| i.check()).is_ok();
     if complete {
         let modified = index.metadata().and_then(|m| m.modified()).unwrap_or(newest);
         return Some(TraceEntry { path: dir.to_path_buf(), bytes, modified, complete });

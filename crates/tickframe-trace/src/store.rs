@@ -316,7 +316,15 @@ impl StoreReader {
         file.seek(SeekFrom::Start(len - FOOTER as u64)).map_err(TraceError::io(path))?;
         file.read_exact(&mut foot).map_err(TraceError::io(path))?;
         if &foot[24..] != END {
-            return Err(bad("truncated or damaged: no end marker (the export may have been interrupted)"));
+            // Name the first tick that cannot be read: count the complete payloads.
+            let readable = complete_payloads(&mut file, len).map_err(TraceError::io(path))?;
+            return Err(TraceError::corrupt(
+                FILE,
+                Some(header.first_tick.saturating_add(readable)),
+                format!(
+                    "truncated or damaged: no end marker (the export may have been interrupted); {readable} frames before this tick are complete"
+                ),
+            ));
         }
         let (table_at, count) = (u64_at(&foot, 0), u64_at(&foot, 8));
         let table_len = count.checked_mul(ENTRY as u64).ok_or_else(|| bad("bad frame count"))?;
@@ -341,7 +349,9 @@ impl StoreReader {
                 },
                 hash: u128::from_le_bytes(e[16..32].try_into().map_err(|_| bad("bad entry"))?),
             };
-            if entry.offset < HEADER as u64 || entry.offset + u64::from(entry.len) > table_at {
+            if entry.offset < HEADER as u64
+                || entry.offset.checked_add(u64::from(entry.len)).is_none_or(|end| end > table_at)
+            {
                 return Err(TraceError::corrupt(
                     FILE,
                     Some(header.first_tick + i as u64),
@@ -390,8 +400,14 @@ impl StoreReader {
     }
 
     fn decode_index(&mut self, i: usize) -> Result<(), TraceError> {
+        self.decode_index_checked(i, true)
+    }
+
+    fn decode_index_checked(&mut self, i: usize, check_hash: bool) -> Result<(), TraceError> {
         let tick = self.header.first_tick + i as u64;
-        let e = self.table[i];
+        let Some(&e) = self.table.get(i) else {
+            return Err(TraceError::BadInput(format!("tick {tick} is not in the frame store")));
+        };
         let frame_len = self.header.width as usize * self.header.height as usize * 4;
         self.buf.resize(e.len as usize, 0);
         self.file.seek(SeekFrom::Start(e.offset)).map_err(TraceError::io(FILE))?;
@@ -407,7 +423,7 @@ impl StoreReader {
         let prev = match e.kind {
             Kind::Key => None,
             Kind::Delta => {
-                if self.cur_index != Some(i - 1) {
+                if i == 0 || self.cur_index != Some(i - 1) {
                     return Err(TraceError::corrupt(FILE, Some(tick), "delta frame without its predecessor"));
                 }
                 Some(std::mem::take(&mut self.cur))
@@ -417,7 +433,7 @@ impl StoreReader {
         from_residual(&self.planes, prev.as_deref(), &mut out);
         self.cur = out;
         self.cur_index = Some(i);
-        if crate::hash_rgba(&self.cur) != e.hash {
+        if check_hash && crate::hash_rgba(&self.cur) != e.hash {
             self.cur_index = None;
             return Err(TraceError::corrupt(
                 FILE,
@@ -451,6 +467,49 @@ impl StoreReader {
         }
         Ok(&self.cur)
     }
+}
+
+impl StoreReader {
+    /// Decodes the frame at `tick` as well as possible, without checking the decoded frame
+    /// against its stored hash (frames before it are checked): for pictures of a mismatch.
+    ///
+    /// # Errors
+    /// As [`StoreReader::frame`], except that a hash mismatch of `tick` itself is not one.
+    pub fn frame_unchecked(&mut self, tick: u64) -> Result<&[u8], TraceError> {
+        let i = tick
+            .checked_sub(self.header.first_tick)
+            .filter(|&i| i < self.table.len() as u64)
+            .ok_or_else(|| TraceError::BadInput(format!("tick {tick} is not in the frame store")))?
+            as usize;
+        if i > 0 && self.table[i].kind == Kind::Delta {
+            self.frame(tick - 1)?;
+        }
+        self.decode_index_checked(i, false)?;
+        if crate::hash_rgba(&self.cur) != self.table[i].hash {
+            // Not a frame later reads may build on.
+            self.cur_index = None;
+        }
+        Ok(&self.cur)
+    }
+}
+
+/// The number of complete zstd payloads after the header of a store without its end marker.
+fn complete_payloads(file: &mut File, len: u64) -> std::io::Result<u64> {
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 30));
+    file.seek(SeekFrom::Start(0))?;
+    file.read_to_end(&mut bytes)?;
+    let mut at = HEADER;
+    let mut n = 0;
+    while at < bytes.len() {
+        match zstd::zstd_safe::find_frame_compressed_size(&bytes[at..]) {
+            Ok(size) if size > 0 => {
+                at += size;
+                n += 1;
+            }
+            _ => break,
+        }
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
