@@ -12,7 +12,7 @@ use tickframe_scenes::file::{Overrides, SceneFile, demo_scene};
 use tickframe_scenes::photo::ClockStart;
 use tickframe_scenes::registry::builtin_scenes;
 
-use crate::devices::{DeviceArgs, device_output, window_output};
+use crate::devices::{BuiltDevice, DeviceArgs, device_output, hub75_output, window_output};
 use crate::output::{
     NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, WithProgress, encode_png, write_atomically,
 };
@@ -240,6 +240,12 @@ pub fn play(
         None => Some(tb.ticks_for_seconds(10.0)),
     };
     let mut outputs: Vec<Box<dyn Output>> = Vec::with_capacity(specs.len());
+    let mut device_metrics = Vec::new();
+    let mut device = |built: Result<BuiltDevice, String>| -> Result<Box<dyn Output>, Failure> {
+        let built = built.map_err(Failure::BadInput)?;
+        device_metrics.push(built.metrics);
+        Ok(built.output)
+    };
     for spec in specs {
         outputs.push(match spec {
             OutputSpec::Terminal => Box::new(TerminalOutput::default()),
@@ -249,7 +255,8 @@ pub fn play(
             OutputSpec::Raw => Box::new(RawOutput::default()),
             OutputSpec::Null => Box::new(NullOutput),
             OutputSpec::Window { fullscreen } => window_output(fullscreen).map_err(Failure::BadInput)?,
-            OutputSpec::Device(url) => device_output(&url, scene.size, devices).map_err(Failure::BadInput)?,
+            OutputSpec::Device(url) => device(device_output(&url, scene.size, devices))?,
+            OutputSpec::Hub75(spec) => device(hub75_output(&spec, scene.size, devices))?,
         });
     }
     let config = EngineConfig {
@@ -308,6 +315,11 @@ pub fn play(
         report.ticks, scene.rate, report.wall_seconds, render.p50, render.p99, render.max
     );
     eprint!("{}", report.summary());
+    let device_reports: Vec<_> =
+        device_metrics.iter().map(tickframe_outputs::DeviceMetrics::report).collect();
+    for d in &device_reports {
+        eprintln!("{}", d.summary_line());
+    }
     if let Some(start) = clock_start {
         eprintln!("clock overlays started at {} s since 1970-01-01 (--clock)", start.seconds);
     }
@@ -317,9 +329,22 @@ pub fn play(
             // Recorded so a run with `--clock now` can be reproduced: `--clock` takes this back.
             obj.insert("clock_start_unix_seconds".into(), serde_json::json!(start.seconds));
         }
+        if let Some(obj) = value.as_object_mut() {
+            // What each device output sent (frames, overwritten ticks, send times, failure).
+            obj.insert("devices".into(), serde_json::to_value(&device_reports).map_err(anyhow::Error::from)?);
+        }
         let text = serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?;
         write_atomically(path, text.as_bytes())
             .map_err(|e| Failure::BadInput(format!("cannot write `{}`: {e}", path.display())))?;
+    }
+    if let Some(d) = device_reports.iter().find(|d| d.failed.is_some()) {
+        return Err(Failure::Io(anyhow::anyhow!(
+            "output {} failed: {}; it sent {} of {} frames",
+            d.output,
+            d.failed.as_deref().unwrap_or_default(),
+            d.frames_sent,
+            d.frames_presented
+        )));
     }
     Ok(())
 }

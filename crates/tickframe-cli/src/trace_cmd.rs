@@ -407,6 +407,12 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
         OutputSpec::Device(url) => {
             crate::devices::device_output(&url, size, &crate::devices::DeviceArgs::default())
                 .map_err(Failure::BadInput)?
+                .output
+        }
+        OutputSpec::Hub75(spec) => {
+            crate::devices::hub75_output(&spec, size, &crate::devices::DeviceArgs::default())
+                .map_err(Failure::BadInput)?
+                .output
         }
     };
     let info = RunInfo {

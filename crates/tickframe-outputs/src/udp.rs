@@ -114,6 +114,10 @@ impl UdpSender {
     pub fn stats(&self) -> SendStats {
         self.stats
     }
+
+    pub(crate) fn stats_mut(&mut self) -> &mut SendStats {
+        &mut self.stats
+    }
 }
 
 fn bind_socket(bind: Option<IpAddr>, v6: bool) -> io::Result<UdpSocket> {

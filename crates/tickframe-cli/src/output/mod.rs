@@ -89,6 +89,8 @@ pub enum OutputSpec {
     },
     /// A network LED controller: `ddp://…`, `e131://…`, `artnet://…`, `opc://…`.
     Device(String),
+    /// HUB75 panels on a Raspberry Pi: `hub75[:rows=…,cols=…,chain=…]`.
+    Hub75(String),
 }
 
 impl OutputSpec {
@@ -105,11 +107,12 @@ impl OutputSpec {
             "window" => Ok(OutputSpec::Window { fullscreen: false }),
             "window:fullscreen" => Ok(OutputSpec::Window { fullscreen: true }),
             _ if text.contains("://") => Ok(OutputSpec::Device(text.to_string())),
+            _ if text == "hub75" || text.starts_with("hub75:") => Ok(OutputSpec::Hub75(text.to_string())),
             _ => match text.strip_prefix("png-dir:") {
                 Some(dir) if !dir.is_empty() => Ok(OutputSpec::PngDir(PathBuf::from(dir))),
                 _ => Err(format!(
                     "unknown output `{text}`: expected `terminal`, `window`, `window:fullscreen`, `png-dir:DIR`, \
-                     `raw`, `null`, or a controller URL such as `ddp://192.168.1.50`, \
+                     `raw`, `null`, `hub75:rows=64,cols=64,chain=4`, or a controller URL such as `ddp://192.168.1.50`, \
                      `e131://239.255.0.1?universe=1`, `artnet://10.0.0.7?universe=0`, `opc://localhost:7890`"
                 )),
             },
@@ -119,6 +122,9 @@ impl OutputSpec {
     /// Whether frames go out at their real pace (displays and devices) rather than as fast as
     /// possible (files, pipes).
     pub fn is_realtime(&self) -> bool {
-        matches!(self, OutputSpec::Terminal | OutputSpec::Window { .. } | OutputSpec::Device(_))
+        matches!(
+            self,
+            OutputSpec::Terminal | OutputSpec::Window { .. } | OutputSpec::Device(_) | OutputSpec::Hub75(_)
+        )
     }
 }

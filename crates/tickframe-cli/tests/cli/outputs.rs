@@ -75,6 +75,17 @@ fn bad_controller_urls_and_led_options_exit_2_with_an_example() {
         (&["--out", "ddp://127.0.0.1", "--gamma", "0"], "--gamma"),
         (&["--out", "ddp://127.0.0.1", "--led-map", "/nonexistent/map.csv"], "map.csv"),
         (&["--out", "png-dir:/tmp/tickframe-never", "--out", "ddp://127.0.0.1"], "cannot be combined"),
+        // Universes past the protocol's last: refused when the output opens, not a dead thread.
+        (
+            &["--out", "e131://127.0.0.1:5999?universe=63990"],
+            "but universes end at 63999: use universe=63903",
+        ),
+        (&["--out", "artnet://127.0.0.1:5999?universe=32767"], "port-addresses end at 32767"),
+        (&["--out", "opc://127.0.0.1:5999", "--size", "256x128"], "at most 65535 bytes"),
+        (&["--out", "hub75:rows=65"], "expected e.g. `hub75:"),
+        (&["--out", "hub75:rows=32,cols=64,chain=4"], "the panels show 256x32 pixels"),
+        (&["--out", "ddp://127.0.0.1", "--led-panels", "64x64:4:cube", "--size", "128x64"], "--led-panels"),
+        (&["--out", "ddp://no-such-host.invalid"], "no-such-host.invalid:4048"),
     ] {
         let o = bin().current_dir(repo()).args(["play", "--seconds", "0.1"]).args(args).output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
@@ -142,4 +153,96 @@ fn an_unreachable_controller_counts_errors_and_stays_on_pace() {
     assert_eq!(out["presented"], 60, "{out}");
     assert!(out["send_errors"].as_u64().unwrap() > 0, "{out}");
     assert!(out["skipped"].as_u64().unwrap() <= 2, "the presenter fell behind: {out}");
+}
+
+#[cfg(not(feature = "hub75"))]
+#[test]
+fn hub75_without_the_feature_says_how_to_get_it() {
+    let o = bin()
+        .current_dir(repo())
+        .args(["play", "--seconds", "0.1", "--size", "128x64", "--out", "hub75:rows=64,cols=64,chain=2"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("built without HUB75 support: rebuild with `--features hub75`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A CSV mapping with `channels=512` in the URL: outputs are 512 channels long, so LED
+/// `0,0,1,0` is universe 2's slots 1–3 (0–2 counting from 0), and universe 1 stays dark.
+#[test]
+fn csv_mapping_follows_the_urls_channels() {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let dir = scratch("csv512");
+    let map = dir.join("map.csv");
+    std::fs::write(&map, "x,y,output,channel\n0,0,1,0\n").unwrap();
+    let log = dir.join("frames.jsonl");
+    let report = dir.join("report.json");
+    let child = bin()
+        .current_dir(repo())
+        .args(["play", "examples/totem.toml", "--size", "1x1", "--fps", "20", "--seconds", "1", "--led-map"])
+        .arg(&map)
+        .arg("--out")
+        .arg(format!("e131://127.0.0.1:{port}?universe=1&channels=512"))
+        .arg("--log-frames")
+        .arg(&log)
+        .arg("--report")
+        .arg(&report)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = std::time::Instant::now() + Duration::from_secs(4);
+    let mut buf = [0u8; 1500];
+    let mut universe1 = None::<Vec<u8>>;
+    let mut frames = Vec::new();
+    while std::time::Instant::now() < until {
+        let Ok(n) = socket.recv(&mut buf) else { continue };
+        let p = &buf[..n];
+        assert_eq!(&p[4..16], b"ASC-E1.17\0\0\0");
+        let universe = u16::from_be_bytes([p[113], p[114]]);
+        let slots = &p[126..];
+        assert_eq!(usize::from(u16::from_be_bytes([p[123], p[124]])) - 1, slots.len());
+        match universe {
+            1 => universe1 = Some(slots.to_vec()),
+            2 => {
+                assert_eq!(slots.len(), 3, "universe 2 carries exactly the LED's three channels");
+                let mut device = universe1.take().expect("universe 1 comes first");
+                assert_eq!(device.len(), 512, "universe 1 is a full 512-channel universe");
+                assert!(device.iter().all(|&b| b == 0), "nothing lands in universe 1");
+                device.extend_from_slice(slots);
+                frames.push(format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&device)));
+            }
+            u => panic!("unexpected universe {u}"),
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(frames.len() >= 10, "{} frames", frames.len());
+    let logged: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).ok()?["device_hash"].as_str().map(str::to_string)
+        })
+        .collect();
+    let matched = frames.iter().filter(|h| logged.contains(h)).count();
+    assert!(matched * 10 >= frames.len() * 9, "{matched} of {} received frames match the log", frames.len());
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let d = &r["devices"][0];
+    assert_eq!(d["frames_presented"], 20, "{d}");
+    assert!(d["frames_sent"].as_u64().unwrap() >= 19 && d["packets_sent"].as_u64().unwrap() >= 38, "{d}");
+    assert_eq!(
+        d["bytes_sent"].as_u64().unwrap(),
+        d["packets_sent"].as_u64().unwrap() / 2 * (638 + 129),
+        "{d}"
+    );
+    assert!(d["send_ms"]["p99"].as_f64().unwrap() > 0.0, "{d}");
+    assert!(d["failed"].is_null(), "{d}");
+    assert!(stderr(&out).contains("frames sent,"), "the summary has the device line: {}", stderr(&out));
 }
