@@ -12,7 +12,9 @@ use tickframe_scenes::file::{Overrides, SceneFile, demo_scene};
 use tickframe_scenes::photo::ClockStart;
 use tickframe_scenes::registry::builtin_scenes;
 
-use crate::devices::{BuiltDevice, DeviceArgs, device_output, hub75_output, window_output};
+use crate::devices::{
+    BuiltDevice, DeviceArgs, device_output, hub75_output, scene_output_specs, window_output,
+};
 use crate::output::{
     NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, WithProgress, encode_png, write_atomically,
 };
@@ -172,7 +174,21 @@ pub fn play(
     devices: &DeviceArgs,
     clock: Option<&str>,
 ) -> Result<(), Failure> {
-    let specs: Vec<OutputSpec> = if outs.is_empty() {
+    // Without --out, the scene file's `[[output]]` tables (each with its own LED options), else
+    // the terminal.
+    let clock_start = clock_start(clock)?;
+    let scene = load_clocked(file, opts, clock_start)?;
+    let scene_outputs = if outs.is_empty() { scene_output_specs(&scene, devices)? } else { Vec::new() };
+    let mut per_output_args: Vec<(DeviceArgs, Option<String>)> = Vec::new();
+    let specs: Vec<OutputSpec> = if !scene_outputs.is_empty() {
+        scene_outputs
+            .into_iter()
+            .map(|(spec, args, at)| {
+                per_output_args.push((args, Some(at)));
+                spec
+            })
+            .collect()
+    } else if outs.is_empty() {
         vec![OutputSpec::Terminal]
     } else {
         outs.iter().map(|o| OutputSpec::parse(o)).collect::<Result<_, _>>().map_err(Failure::BadInput)?
@@ -189,7 +205,6 @@ pub fn play(
     if specs.iter().filter(|s| **s == OutputSpec::Terminal).count() > 1 {
         return Err(Failure::BadInput("--out terminal can be given only once".into()));
     }
-    let clock_start = clock_start(clock)?;
     if let Some(s) = seconds
         && !(s.is_finite() && s > 0.0)
     {
@@ -210,7 +225,6 @@ pub fn play(
                 .into(),
         ));
     }
-    let scene = load_clocked(file, opts, clock_start)?;
     let tb = Timebase::new(scene.rate);
     let frame_bytes = scene.size.area() * 4;
     let workers = eng
@@ -246,7 +260,11 @@ pub fn play(
         device_metrics.push(built.metrics);
         Ok(built.output)
     };
-    for spec in specs {
+    for (i, spec) in specs.into_iter().enumerate() {
+        // LED options and the error location of a scene file's `[[output]]`, or the command line's.
+        let (devices, at) = per_output_args.get(i).map_or((devices, None), |(a, at)| (a, at.as_deref()));
+        let located =
+            |r: Result<BuiltDevice, String>| r.map_err(|e| at.map_or(e.clone(), |at| format!("{at}: {e}")));
         outputs.push(match spec {
             OutputSpec::Terminal => Box::new(TerminalOutput::default()),
             OutputSpec::PngDir(dir) => {
@@ -255,8 +273,8 @@ pub fn play(
             OutputSpec::Raw => Box::new(RawOutput::default()),
             OutputSpec::Null => Box::new(NullOutput),
             OutputSpec::Window { fullscreen } => window_output(fullscreen).map_err(Failure::BadInput)?,
-            OutputSpec::Device(url) => device(device_output(&url, scene.size, devices))?,
-            OutputSpec::Hub75(spec) => device(hub75_output(&spec, scene.size, devices))?,
+            OutputSpec::Device(url) => device(located(device_output(&url, scene.size, devices)))?,
+            OutputSpec::Hub75(spec) => device(located(hub75_output(&spec, scene.size, devices)))?,
         });
     }
     let config = EngineConfig {

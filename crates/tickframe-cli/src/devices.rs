@@ -194,3 +194,40 @@ pub fn window_output(fullscreen: bool) -> Result<Box<dyn Output>, String> {
 pub fn window_output(_fullscreen: bool) -> Result<Box<dyn Output>, String> {
     Err("this tickframe was built without the `window` feature; rebuild with default features".into())
 }
+
+/// The outputs a scene file's `[[output]]` tables name, each with the command line's LED options
+/// overridden by the table's, and the `file:line:column` of its `url` for messages.
+///
+/// # Errors
+/// A `url` that is not an output form, located in the scene file (exit 2).
+pub fn scene_output_specs(
+    scene: &tickframe_scenes::SceneFile,
+    base: &DeviceArgs,
+) -> Result<Vec<(crate::output::OutputSpec, DeviceArgs, String)>, crate::Failure> {
+    let file = scene.path.as_ref().map_or_else(|| "<scene>".to_string(), |p| p.display().to_string());
+    scene
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let at = format!("{file}:{}:{}: output[{i}].url", o.url_at.line, o.url_at.column);
+            let spec = crate::output::OutputSpec::parse(&o.url)
+                .map_err(|e| crate::Failure::BadInput(format!("{at}: {e}")))?;
+            let mut args = base.clone();
+            if let Some(m) = &o.led_map {
+                args.led_map = m.display().to_string();
+            }
+            if o.led_panels.is_some() {
+                args.led_panels.clone_from(&o.led_panels);
+            }
+            args.led_map_lenient |= o.led_map_lenient;
+            args.gamma = o.gamma.unwrap_or(args.gamma);
+            args.brightness = o.brightness.unwrap_or(args.brightness);
+            args.power_limit_ma = o.power_limit_ma.or(args.power_limit_ma);
+            if let Some(order) = &o.order {
+                args.order.clone_from(order);
+            }
+            Ok((spec, args, at))
+        })
+        .collect()
+}

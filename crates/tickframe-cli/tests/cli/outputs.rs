@@ -122,7 +122,17 @@ fn window_output_plays_under_xvfb() {
     let _ = xvfb.kill();
     let _ = xvfb.wait();
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("60 presented") || stderr(&o).contains("presented"), "{}", stderr(&o));
+    // The window's own summary line: `window (… priority): N presented, …`; 1 s at 60 fps.
+    let err = stderr(&o);
+    let line =
+        err.lines().find(|l| l.starts_with("window (")).unwrap_or_else(|| panic!("no window line: {err}"));
+    let presented: u64 = line
+        .split(": ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("cannot read the count: {line}"));
+    assert!((55..=60).contains(&presented), "{line}");
     // No display at all: a clear error, exit 2.
     let o = bin()
         .current_dir(repo())
@@ -245,4 +255,114 @@ fn csv_mapping_follows_the_urls_channels() {
     assert!(d["send_ms"]["p99"].as_f64().unwrap() > 0.0, "{d}");
     assert!(d["failed"].is_null(), "{d}");
     assert!(stderr(&out).contains("frames sent,"), "the summary has the device line: {}", stderr(&out));
+}
+
+/// Device hashes per tick from a frame log, for outputs whose name starts with `prefix`.
+fn logged_hashes(log: &std::path::Path, prefix: &str) -> Vec<(u64, String)> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["output"].as_str().is_some_and(|o| o.starts_with(prefix)))
+        .map(|v| (v["tick"].as_u64().unwrap(), v["device_hash"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+const SCENE_WITH_OUTPUT: &str = r#"seed = 3
+scene = "plasma"
+
+[display]
+width = 128
+height = 64
+fps = 20
+
+[[output]]
+url = "ddp://127.0.0.1:9"
+led_panels = "64x64:2:rotate=0,180"
+gamma = 2.2
+order = "grb"
+"#;
+
+/// `[[output]]` in a scene file is used when no --out is given, with its own LED options: the
+/// device bytes equal those of the same options on the command line.
+#[test]
+fn scene_file_outputs_are_used_without_out() {
+    let dir = scratch("scene-out");
+    let scene = dir.join("s.toml");
+    std::fs::write(&scene, SCENE_WITH_OUTPUT).unwrap();
+    let run = |extra: &[&str], log: &str| {
+        let log = dir.join(log);
+        let o = bin()
+            .current_dir(repo())
+            .args(["play", "--seconds", "0.5", "--log-frames"])
+            .arg(&log)
+            .arg(&scene)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        (logged_hashes(&log, "ddp://"), stderr(&o))
+    };
+    let (from_file, err) = run(&[], "file.jsonl");
+    assert!(
+        err.lines().any(|l| l.starts_with("ddp://127.0.0.1:9: ") && l.contains(" frames sent, ")),
+        "the scene file's output ran and reported: {err}"
+    );
+    let flags = [
+        "--out",
+        "ddp://127.0.0.1:9",
+        "--led-panels",
+        "64x64:2:rotate=0,180",
+        "--gamma",
+        "2.2",
+        "--order",
+        "grb",
+    ];
+    let (from_flags, _) = run(&flags, "flags.jsonl");
+    let (plain, _) = run(&["--out", "ddp://127.0.0.1:9"], "plain.jsonl");
+    assert_eq!(from_file.len(), 10, "{from_file:?}");
+    let common: Vec<_> = from_file.iter().filter(|t| from_flags.iter().any(|f| f.0 == t.0)).collect();
+    assert!(common.len() >= 8);
+    for (tick, hash) in &common {
+        assert_eq!(Some(hash), from_flags.iter().find(|f| f.0 == *tick).map(|f| &f.1), "tick {tick}");
+        assert_ne!(
+            Some(hash),
+            plain.iter().find(|f| f.0 == *tick).map(|f| &f.1),
+            "tick {tick}: options applied"
+        );
+    }
+}
+
+#[test]
+fn bad_scene_file_outputs_are_located_errors() {
+    let dir = scratch("scene-out-bad");
+    for (text, expect) in [
+        (
+            SCENE_WITH_OUTPUT.replace("ddp://127.0.0.1:9", "ddp://"),
+            "s.toml:10:7: output[0].url: invalid output URL `ddp://`: missing host",
+        ),
+        (
+            SCENE_WITH_OUTPUT.replace("gamma = 2.2", "gama = 2.2"),
+            "s.toml:12:1: unknown key `output[0].gama` (did you mean `gamma`?)",
+        ),
+        (
+            SCENE_WITH_OUTPUT.replace("gamma = 2.2", "brightness = 300"),
+            "s.toml:12:14: `output[0].brightness`: expected a whole number in 0..=255",
+        ),
+        (SCENE_WITH_OUTPUT.replace("[[output]]", "[output]"), "`output`: write `[[output]]`"),
+        (
+            "out = \"ddp://x\"\n".to_string() + SCENE_WITH_OUTPUT,
+            "s.toml:1:1: `out`: outputs are written as `[[output]]` tables",
+        ),
+        (
+            SCENE_WITH_OUTPUT.replace("led_panels = \"64x64:2:rotate=0,180\"", "led_panels = \"64x64:3\""),
+            "s.toml:10:7: output[0].url: --led-panels 64x64:3 shows 192x64 frames",
+        ),
+    ] {
+        let scene = dir.join("s.toml");
+        std::fs::write(&scene, &text).unwrap();
+        let o = bin().current_dir(&dir).args(["play", "--seconds", "0.1", "s.toml"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expect), "expected `{expect}` in: {}", stderr(&o));
+    }
 }

@@ -5,6 +5,8 @@
 //! file, line and column and says what was expected; `docs/scene-files.md` describes the format.
 
 mod loader;
+mod outputs;
 mod toml_tree;
 
 pub use loader::{Overrides, SceneFile, SceneFileError, demo_scene, load_scene_file, parse_scene_str};
+pub use outputs::SceneOutput;
