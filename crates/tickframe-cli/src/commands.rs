@@ -272,7 +272,9 @@ pub fn play(
             }
             OutputSpec::Raw => Box::new(RawOutput::default()),
             OutputSpec::Null => Box::new(NullOutput),
-            OutputSpec::Window { fullscreen } => window_output(fullscreen).map_err(Failure::BadInput)?,
+            OutputSpec::Window { fullscreen, monitor } => {
+                window_output(fullscreen, monitor).map_err(Failure::BadInput)?
+            }
             OutputSpec::Device(url) => device(located(device_output(&url, scene.size, devices)))?,
             OutputSpec::Hub75(spec) => device(located(hub75_output(&spec, scene.size, devices)))?,
         });

@@ -174,14 +174,16 @@ pub fn hub75_output(spec: &str, size: Size, args: &DeviceArgs) -> Result<BuiltDe
     Ok(BuiltDevice { output: Box::new(out), metrics })
 }
 
-/// A desktop window output (needs the `window` feature, on by default).
+/// A desktop window output (needs the `window` feature, on by default), fullscreen or not, on
+/// `monitor` (0 = the first) when given. Every window of a run shares one event-loop thread.
 ///
 /// # Errors
 /// When this build has no window support.
 #[cfg(feature = "window")]
-pub fn window_output(fullscreen: bool) -> Result<Box<dyn Output>, String> {
+pub fn window_output(fullscreen: bool, monitor: Option<usize>) -> Result<Box<dyn Output>, String> {
     Ok(Box::new(tickframe_window::WindowOutput::new(tickframe_window::WindowConfig {
         fullscreen,
+        monitor,
         ..tickframe_window::WindowConfig::default()
     })))
 }
@@ -191,7 +193,7 @@ pub fn window_output(fullscreen: bool) -> Result<Box<dyn Output>, String> {
 /// # Errors
 /// Always: this build has no window support.
 #[cfg(not(feature = "window"))]
-pub fn window_output(_fullscreen: bool) -> Result<Box<dyn Output>, String> {
+pub fn window_output(_fullscreen: bool, _monitor: Option<usize>) -> Result<Box<dyn Output>, String> {
     Err("this tickframe was built without the `window` feature; rebuild with default features".into())
 }
 

@@ -401,8 +401,8 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
         OutputSpec::PngDir(dir) => Box::new(PngDirOutput::new(dir)),
         OutputSpec::Raw => Box::new(RawOutput::default()),
         OutputSpec::Null => Box::new(NullOutput),
-        OutputSpec::Window { fullscreen } => {
-            crate::devices::window_output(fullscreen).map_err(Failure::BadInput)?
+        OutputSpec::Window { fullscreen, monitor } => {
+            crate::devices::window_output(fullscreen, monitor).map_err(Failure::BadInput)?
         }
         OutputSpec::Device(url) => {
             crate::devices::device_output(&url, size, &crate::devices::DeviceArgs::default())

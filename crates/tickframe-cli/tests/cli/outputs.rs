@@ -112,6 +112,7 @@ fn window_output_plays_under_xvfb() {
     };
     let mut line = String::new();
     BufReader::new(xvfb.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let line_display = line.trim().to_string();
     let o = bin()
         .current_dir(repo())
         .args(["play", "examples/totem.toml", "--out", "window", "--seconds", "1"])
@@ -119,8 +120,6 @@ fn window_output_plays_under_xvfb() {
         .env_remove("WAYLAND_DISPLAY")
         .output()
         .unwrap();
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
     assert!(o.status.success(), "{}", stderr(&o));
     // The window's own summary line: `window (… priority): N presented, …`; 1 s at 60 fps.
     let err = stderr(&o);
@@ -133,6 +132,33 @@ fn window_output_plays_under_xvfb() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("cannot read the count: {line}"));
     assert!((55..=60).contains(&presented), "{line}");
+    // Two windows in one run (one event loop, one presenter each): the old build failed with
+    // "EventLoop can't be recreated".
+    let o = bin()
+        .current_dir(repo())
+        .args([
+            "play",
+            "examples/totem.toml",
+            "--out",
+            "window",
+            "--out",
+            "window:fullscreen:monitor=0",
+            "--seconds",
+            "0.5",
+        ])
+        .env("DISPLAY", format!(":{}", line_display))
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.lines().any(|l| l.starts_with("window ("))
+            && err.lines().any(|l| l.starts_with("window:monitor=0 (")),
+        "{err}"
+    );
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
     // No display at all: a clear error, exit 2.
     let o = bin()
         .current_dir(repo())
