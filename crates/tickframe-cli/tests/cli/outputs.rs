@@ -392,3 +392,44 @@ fn bad_scene_file_outputs_are_located_errors() {
         assert!(stderr(&o).contains(expect), "expected `{expect}` in: {}", stderr(&o));
     }
 }
+
+/// An unroutable controller (TEST-NET-2 address, inside a fresh network namespace with no
+/// routes, so no packet can leave the machine): the output opens, the run keeps its pace, every
+/// frame is presented and the errors are counted. Needs `unshare -n` (root, as in CI); outside CI
+/// a machine without it skips with a notice.
+#[test]
+fn an_unroutable_controller_counts_errors_and_stays_on_pace() {
+    let dir = scratch("unroutable");
+    let report = dir.join("report.json");
+    let o = Command::new("unshare")
+        .arg("-n")
+        .arg(env!("CARGO_BIN_EXE_tickframe"))
+        .current_dir(repo())
+        .args(["play", "examples/oled.toml", "--seconds", "1", "--out", "ddp://198.51.100.1", "--out"])
+        .arg("e131://198.51.100.1?universe=1")
+        .arg("--report")
+        .arg(&report)
+        .output();
+    let o = match o {
+        Ok(o)
+            if !stderr(&o).contains("unshare failed") && !stderr(&o).contains("Operation not permitted") =>
+        {
+            o
+        }
+        other => {
+            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+            assert!(!ci, "CI needs `unshare -n` for this test: {other:?}");
+            println!("NOTICE: cannot make a network namespace here; skipping");
+            return;
+        }
+    };
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    for (out, dev) in r["outputs"].as_array().unwrap().iter().zip(r["devices"].as_array().unwrap()) {
+        assert_eq!(out["presented"], 60, "{out}");
+        assert!(out["skipped"].as_u64().unwrap() <= 2, "the presenter fell behind: {out}");
+        assert!(out["send_errors"].as_u64().unwrap() >= 60, "{out}");
+        assert_eq!(dev["packets_sent"], 0, "{dev}");
+        assert_eq!(dev["last_error"], "NetworkUnreachable", "{dev}");
+    }
+}
