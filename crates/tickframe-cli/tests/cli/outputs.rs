@@ -426,9 +426,12 @@ fn an_unroutable_controller_counts_errors_and_stays_on_pace() {
     assert!(o.status.success(), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     for (out, dev) in r["outputs"].as_array().unwrap().iter().zip(r["devices"].as_array().unwrap()) {
-        assert_eq!(out["presented"], 60, "{out}");
-        assert!(out["skipped"].as_u64().unwrap() <= 2, "the presenter fell behind: {out}");
-        assert!(out["send_errors"].as_u64().unwrap() >= 60, "{out}");
+        // Every tick is either presented or skipped; a busy build machine may cost a few skips,
+        // a presenter blocked by the network would skip most of them.
+        let (presented, skipped) = (out["presented"].as_u64().unwrap(), out["skipped"].as_u64().unwrap());
+        assert_eq!(presented + skipped, 60, "{out}");
+        assert!(skipped <= 6, "the presenter fell behind: {out}");
+        assert!(out["send_errors"].as_u64().unwrap() >= presented, "{out}");
         assert_eq!(dev["packets_sent"], 0, "{dev}");
         assert_eq!(dev["last_error"], "NetworkUnreachable", "{dev}");
     }
