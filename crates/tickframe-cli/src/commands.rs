@@ -12,7 +12,9 @@ use tickframe_scenes::file::{Overrides, SceneFile, demo_scene};
 use tickframe_scenes::photo::ClockStart;
 use tickframe_scenes::registry::builtin_scenes;
 
-use crate::devices::{DeviceArgs, device_output, window_output};
+use crate::devices::{
+    BuiltDevice, DeviceArgs, device_output, hub75_output, scene_output_specs, window_output,
+};
 use crate::output::{
     NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, WithProgress, encode_png, write_atomically,
 };
@@ -172,7 +174,21 @@ pub fn play(
     devices: &DeviceArgs,
     clock: Option<&str>,
 ) -> Result<(), Failure> {
-    let specs: Vec<OutputSpec> = if outs.is_empty() {
+    // Without --out, the scene file's `[[output]]` tables (each with its own LED options), else
+    // the terminal.
+    let clock_start = clock_start(clock)?;
+    let scene = load_clocked(file, opts, clock_start)?;
+    let scene_outputs = if outs.is_empty() { scene_output_specs(&scene, devices)? } else { Vec::new() };
+    let mut per_output_args: Vec<(DeviceArgs, Option<String>)> = Vec::new();
+    let specs: Vec<OutputSpec> = if !scene_outputs.is_empty() {
+        scene_outputs
+            .into_iter()
+            .map(|(spec, args, at)| {
+                per_output_args.push((args, Some(at)));
+                spec
+            })
+            .collect()
+    } else if outs.is_empty() {
         vec![OutputSpec::Terminal]
     } else {
         outs.iter().map(|o| OutputSpec::parse(o)).collect::<Result<_, _>>().map_err(Failure::BadInput)?
@@ -189,7 +205,6 @@ pub fn play(
     if specs.iter().filter(|s| **s == OutputSpec::Terminal).count() > 1 {
         return Err(Failure::BadInput("--out terminal can be given only once".into()));
     }
-    let clock_start = clock_start(clock)?;
     if let Some(s) = seconds
         && !(s.is_finite() && s > 0.0)
     {
@@ -210,7 +225,6 @@ pub fn play(
                 .into(),
         ));
     }
-    let scene = load_clocked(file, opts, clock_start)?;
     let tb = Timebase::new(scene.rate);
     let frame_bytes = scene.size.area() * 4;
     let workers = eng
@@ -242,14 +256,27 @@ pub fn play(
     let mut outputs: Vec<Box<dyn Output>> = Vec::with_capacity(specs.len());
     // One progress bar (stderr, terminals only) for a run that is not real time.
     let mut bar = if paced { None } else { frames };
-    for spec in specs {
+    let mut device_metrics = Vec::new();
+    let mut device = |built: Result<BuiltDevice, String>| -> Result<Box<dyn Output>, Failure> {
+        let built = built.map_err(Failure::BadInput)?;
+        device_metrics.push(built.metrics);
+        Ok(built.output)
+    };
+    for (i, spec) in specs.into_iter().enumerate() {
+        // LED options and the error location of a scene file's `[[output]]`, or the command line's.
+        let (devices, at) = per_output_args.get(i).map_or((devices, None), |(a, at)| (a, at.as_deref()));
+        let located =
+            |r: Result<BuiltDevice, String>| r.map_err(|e| at.map_or(e.clone(), |at| format!("{at}: {e}")));
         let out: Box<dyn Output> = match spec {
             OutputSpec::Terminal => Box::new(TerminalOutput::default()),
             OutputSpec::PngDir(dir) => Box::new(PngDirOutput::new(dir)),
             OutputSpec::Raw => Box::new(RawOutput::default()),
             OutputSpec::Null => Box::new(NullOutput),
-            OutputSpec::Window { fullscreen } => window_output(fullscreen).map_err(Failure::BadInput)?,
-            OutputSpec::Device(url) => device_output(&url, scene.size, devices).map_err(Failure::BadInput)?,
+            OutputSpec::Window { fullscreen, monitor } => {
+                window_output(fullscreen, monitor).map_err(Failure::BadInput)?
+            }
+            OutputSpec::Device(url) => device(located(device_output(&url, scene.size, devices)))?,
+            OutputSpec::Hub75(spec) => device(located(hub75_output(&spec, scene.size, devices)))?,
         };
         outputs.push(match bar.take_if(|_| !out.is_realtime()) {
             Some(total) => Box::new(WithProgress::new(out, total)),
@@ -312,6 +339,11 @@ pub fn play(
         report.ticks, scene.rate, report.wall_seconds, render.p50, render.p99, render.max
     );
     eprint!("{}", report.summary());
+    let device_reports: Vec<_> =
+        device_metrics.iter().map(tickframe_outputs::DeviceMetrics::report).collect();
+    for d in &device_reports {
+        eprintln!("{}", d.summary_line());
+    }
     if let Some(start) = clock_start {
         eprintln!("clock overlays started at {} s since 1970-01-01 (--clock)", start.seconds);
     }
@@ -326,9 +358,22 @@ pub fn play(
             // Recorded so a run with `--clock now` can be reproduced: `--clock` takes this back.
             obj.insert("clock_start_unix_seconds".into(), serde_json::json!(start.seconds));
         }
+        if let Some(obj) = value.as_object_mut() {
+            // What each device output sent (frames, overwritten ticks, send times, failure).
+            obj.insert("devices".into(), serde_json::to_value(&device_reports).map_err(anyhow::Error::from)?);
+        }
         let text = serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?;
         write_atomically(path, text.as_bytes())
             .map_err(|e| Failure::BadInput(format!("cannot write `{}`: {e}", path.display())))?;
+    }
+    if let Some(d) = device_reports.iter().find(|d| d.failed.is_some()) {
+        return Err(Failure::Io(anyhow::anyhow!(
+            "output {} failed: {}; it sent {} of {} frames",
+            d.output,
+            d.failed.as_deref().unwrap_or_default(),
+            d.frames_sent,
+            d.frames_presented
+        )));
     }
     if interrupted {
         return Err(Failure::Interrupted(format!(

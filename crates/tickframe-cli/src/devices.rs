@@ -1,24 +1,30 @@
-//! Building the outputs `--out` names: the desktop window and network LED controllers (with
-//! their mapping and colour options).
+//! Building the outputs `--out` names: the desktop window, network LED controllers and HUB75
+//! panels (with their mapping and colour options).
 
 use std::path::Path;
 
 use tickframe_core::Size;
 use tickframe_engine::Output;
 use tickframe_outputs::{
-    ChannelOrder, ColorSettings, DeviceOutput, LedPipeline, Mapping, MappingOptions, parse_output_url,
-    power_limit_for_milliamps,
+    ChannelOrder, ColorSettings, DeviceMetrics, DeviceOutput, LedPipeline, Mapping, MappingOptions,
+    PanelChain, parse_output_url, power_limit_for_milliamps,
 };
 
 /// How frames become LED channel values for controller outputs (`ddp://`, `e131://`,
-/// `artnet://`, `opc://`).
+/// `artnet://`, `opc://`) and HUB75 panels.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DeviceArgs {
     /// LED layout: `row-major` (default), `serpentine` (zig-zag rows), `serpentine-vertical`
-    /// (zig-zag columns), or a mapping file (`.csv` or `.json`: frame pixel → output and channel;
-    /// see docs/outputs.md).
+    /// (zig-zag columns), or a mapping file (`.csv` or `.json`: frame pixel → output and channel,
+    /// or a JSON list of panels; see docs/outputs.md). Outputs are `channels=` of the URL long
+    /// (E1.31, Art-Net; default 510), 510 bytes for DDP and OPC.
     #[arg(long, default_value = "row-major")]
     pub led_map: String,
+    /// A chain of equal LED panels in one line, instead of `--led-map`: `WxH:COUNT[:option…]`
+    /// with `cube` (four panels around a cube, left to right), `columns=C`, `rotate=R[,R…]`
+    /// (clockwise degrees), `serpentine`; e.g. `64x64:4:cube` for a 256×64 frame.
+    #[arg(long)]
+    pub led_panels: Option<String>,
     /// Accept a mapping file that leaves frame pixels unmapped or puts two pixels on one channel.
     #[arg(long)]
     pub led_map_lenient: bool,
@@ -41,6 +47,7 @@ impl Default for DeviceArgs {
     fn default() -> DeviceArgs {
         DeviceArgs {
             led_map: "row-major".into(),
+            led_panels: None,
             led_map_lenient: false,
             gamma: 1.0,
             brightness: 255,
@@ -50,51 +57,133 @@ impl Default for DeviceArgs {
     }
 }
 
-fn mapping(args: &DeviceArgs, size: Size) -> Result<Mapping, String> {
+/// The mapping `args` describe for frames of `size`, with outputs of `channels_per_output`.
+fn mapping(args: &DeviceArgs, size: Size, channels_per_output: u32) -> Result<Mapping, String> {
+    let options = MappingOptions {
+        channels_per_output,
+        allow_unmapped: args.led_map_lenient,
+        allow_shared_channels: args.led_map_lenient,
+    };
+    if let Some(spec) = &args.led_panels {
+        if args.led_map != "row-major" {
+            return Err("--led-panels and --led-map both describe the LED layout: give one".into());
+        }
+        let chain = PanelChain::parse(spec).map_err(|e| format!("--led-panels: {e}"))?;
+        if chain.frame_size() != size && !args.led_map_lenient {
+            return Err(format!(
+                "--led-panels {spec} shows {} frames but the scene is {size} (use --size {}, or --led-map-lenient to leave pixels dark)",
+                chain.frame_size(),
+                chain.frame_size()
+            ));
+        }
+        return Mapping::panel_chain(size, &chain, options).map_err(|e| format!("--led-panels {spec}: {e}"));
+    }
     match args.led_map.as_str() {
         "row-major" => Ok(Mapping::row_major(size)),
         "serpentine" => Ok(Mapping::serpentine(size, false)),
         "serpentine-vertical" => Ok(Mapping::serpentine(size, true)),
         file => {
-            let options = MappingOptions {
-                allow_unmapped: args.led_map_lenient,
-                allow_shared_channels: args.led_map_lenient,
-                ..MappingOptions::default()
-            };
-            Mapping::load(Path::new(file), size, options).map_err(|e| e.to_string())
+            let m = Mapping::load(Path::new(file), size, options).map_err(|e| e.to_string())?;
+            Ok(m)
         }
+    }
+}
+
+fn colour(args: &DeviceArgs) -> Result<ColorSettings, String> {
+    if !(args.gamma.is_finite() && (0.1..=10.0).contains(&args.gamma)) {
+        return Err(format!("--gamma must be between 0.1 and 10, got {}", args.gamma));
+    }
+    let order: ChannelOrder = args.order.parse().map_err(|e| format!("--order: {e}"))?;
+    Ok(ColorSettings {
+        gamma: args.gamma,
+        brightness: args.brightness,
+        power_limit: args.power_limit_ma.map(|ma| power_limit_for_milliamps(ma, 20)),
+        order,
+    })
+}
+
+/// An output the CLI built, with the handle on its device counters (read after the run).
+pub struct BuiltDevice {
+    /// For the engine.
+    pub output: Box<dyn Output>,
+    /// Frames sent, overwritten, errors, send times, failure.
+    pub metrics: DeviceMetrics,
+}
+
+impl std::fmt::Debug for BuiltDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuiltDevice").field("metrics", &self.metrics).finish_non_exhaustive()
     }
 }
 
 /// A network LED controller output for `url`, frames of `size`.
 ///
+/// A CSV or JSON mapping's outputs are as long as the URL's `channels=` (E1.31 and Art-Net;
+/// default 510); a JSON file's own `channels_per_output` must agree with it.
+///
 /// # Errors
 /// A malformed URL (with an example of the right form), bad colour options, or a mapping that
 /// does not fit.
-pub fn device_output(url: &str, size: Size, args: &DeviceArgs) -> Result<Box<dyn Output>, String> {
+pub fn device_output(url: &str, size: Size, args: &DeviceArgs) -> Result<BuiltDevice, String> {
     let target = parse_output_url(url).map_err(|e| e.to_string())?;
-    if !(args.gamma.is_finite() && (0.1..=10.0).contains(&args.gamma)) {
-        return Err(format!("--gamma must be between 0.1 and 10, got {}", args.gamma));
+    let settings = colour(args)?;
+    let channels = target.channels_per_universe().map_or(510, u32::from);
+    let mapping = mapping(args, size, channels)?;
+    if let Some(universe) = target.channels_per_universe()
+        && mapping_file_channels(args).is_some_and(|c| c != u32::from(universe))
+    {
+        return Err(format!(
+            "{}: the mapping file says `channels_per_output` {} but {url} puts {universe} channels in a universe (`channels=`); make them agree",
+            args.led_map,
+            mapping_file_channels(args).unwrap_or_default()
+        ));
     }
-    let order: ChannelOrder = args.order.parse().map_err(|e| format!("--order: {e}"))?;
-    let settings = ColorSettings {
-        gamma: args.gamma,
-        brightness: args.brightness,
-        power_limit: args.power_limit_ma.map(|ma| power_limit_for_milliamps(ma, 20)),
-        order,
-    };
-    let pipeline = LedPipeline::new(mapping(args, size)?, settings);
-    Ok(Box::new(DeviceOutput::new(url, target, pipeline)))
+    let pipeline = LedPipeline::new(mapping, settings);
+    let out = DeviceOutput::new(url, target, pipeline);
+    let metrics = out.metrics();
+    Ok(BuiltDevice { output: Box::new(out), metrics })
 }
 
-/// A desktop window output (needs the `window` feature, on by default).
+/// The `channels_per_output` a JSON mapping file sets, if any.
+fn mapping_file_channels(args: &DeviceArgs) -> Option<u32> {
+    if args.led_panels.is_some() || !args.led_map.to_ascii_lowercase().ends_with(".json") {
+        return None;
+    }
+    let text = std::fs::read_to_string(&args.led_map).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v.get("channels_per_output")?.as_u64().and_then(|c| u32::try_from(c).ok())
+}
+
+/// A HUB75 panel output for `spec` (`hub75[:rows=…,cols=…,chain=…,…]`), frames of `size`.
+/// Device bytes are the canvas pixels row-major, so the default mapping shows a frame of the
+/// canvas size (`cols·chain × rows·parallel`) as it is.
+///
+/// # Errors
+/// Bad options (with an example), a frame that is not the canvas size, bad colour options.
+pub fn hub75_output(spec: &str, size: Size, args: &DeviceArgs) -> Result<BuiltDevice, String> {
+    let options = tickframe_hub75::Hub75Options::parse(spec).map_err(|e| e.to_string())?;
+    let canvas = options.canvas_size();
+    if canvas != size && args.led_map == "row-major" && args.led_panels.is_none() {
+        return Err(format!(
+            "{spec}: the panels show {canvas} pixels (cols·chain × rows·parallel) but the scene is {size}; use --size {canvas} or a mapping (--led-map, --led-panels)"
+        ));
+    }
+    let pipeline = LedPipeline::new(mapping(args, size, 510)?, colour(args)?);
+    let out = tickframe_hub75::hub75_output(spec, options, pipeline);
+    let metrics = out.metrics();
+    Ok(BuiltDevice { output: Box::new(out), metrics })
+}
+
+/// A desktop window output (needs the `window` feature, on by default), fullscreen or not, on
+/// `monitor` (0 = the first) when given. Every window of a run shares one event-loop thread.
 ///
 /// # Errors
 /// When this build has no window support.
 #[cfg(feature = "window")]
-pub fn window_output(fullscreen: bool) -> Result<Box<dyn Output>, String> {
+pub fn window_output(fullscreen: bool, monitor: Option<usize>) -> Result<Box<dyn Output>, String> {
     Ok(Box::new(tickframe_window::WindowOutput::new(tickframe_window::WindowConfig {
         fullscreen,
+        monitor,
         ..tickframe_window::WindowConfig::default()
     })))
 }
@@ -104,6 +193,43 @@ pub fn window_output(fullscreen: bool) -> Result<Box<dyn Output>, String> {
 /// # Errors
 /// Always: this build has no window support.
 #[cfg(not(feature = "window"))]
-pub fn window_output(_fullscreen: bool) -> Result<Box<dyn Output>, String> {
+pub fn window_output(_fullscreen: bool, _monitor: Option<usize>) -> Result<Box<dyn Output>, String> {
     Err("this tickframe was built without the `window` feature; rebuild with default features".into())
+}
+
+/// The outputs a scene file's `[[output]]` tables name, each with the command line's LED options
+/// overridden by the table's, and the `file:line:column` of its `url` for messages.
+///
+/// # Errors
+/// A `url` that is not an output form, located in the scene file (exit 2).
+pub fn scene_output_specs(
+    scene: &tickframe_scenes::SceneFile,
+    base: &DeviceArgs,
+) -> Result<Vec<(crate::output::OutputSpec, DeviceArgs, String)>, crate::Failure> {
+    let file = scene.path.as_ref().map_or_else(|| "<scene>".to_string(), |p| p.display().to_string());
+    scene
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let at = format!("{file}:{}:{}: output[{i}].url", o.url_at.line, o.url_at.column);
+            let spec = crate::output::OutputSpec::parse(&o.url)
+                .map_err(|e| crate::Failure::BadInput(format!("{at}: {e}")))?;
+            let mut args = base.clone();
+            if let Some(m) = &o.led_map {
+                args.led_map = m.display().to_string();
+            }
+            if o.led_panels.is_some() {
+                args.led_panels.clone_from(&o.led_panels);
+            }
+            args.led_map_lenient |= o.led_map_lenient;
+            args.gamma = o.gamma.unwrap_or(args.gamma);
+            args.brightness = o.brightness.unwrap_or(args.brightness);
+            args.power_limit_ma = o.power_limit_ma.or(args.power_limit_ma);
+            if let Some(order) = &o.order {
+                args.order.clone_from(order);
+            }
+            Ok((spec, args, at))
+        })
+        .collect()
 }

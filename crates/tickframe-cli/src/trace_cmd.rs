@@ -414,12 +414,18 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
         OutputSpec::PngDir(dir) => Box::new(PngDirOutput::new(dir)),
         OutputSpec::Raw => Box::new(RawOutput::default()),
         OutputSpec::Null => Box::new(NullOutput),
-        OutputSpec::Window { fullscreen } => {
-            crate::devices::window_output(fullscreen).map_err(Failure::BadInput)?
+        OutputSpec::Window { fullscreen, monitor } => {
+            crate::devices::window_output(fullscreen, monitor).map_err(Failure::BadInput)?
         }
         OutputSpec::Device(url) => {
             crate::devices::device_output(&url, size, &crate::devices::DeviceArgs::default())
                 .map_err(Failure::BadInput)?
+                .output
+        }
+        OutputSpec::Hub75(spec) => {
+            crate::devices::hub75_output(&spec, size, &crate::devices::DeviceArgs::default())
+                .map_err(Failure::BadInput)?
+                .output
         }
     };
     let info = RunInfo {

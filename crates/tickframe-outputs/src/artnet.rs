@@ -70,14 +70,19 @@ impl ArtNetEncoder {
         bytes.div_ceil(self.channels).max(1)
     }
 
-    /// Encodes one frame. Allocates nothing once buffers have grown to the frame's size.
+    /// Whether a frame of `bytes` device bytes fits in port-addresses up to 32767.
     ///
-    /// # Panics
-    /// When the frame needs universes beyond port-address 32767.
+    /// # Errors
+    /// Naming the port-addresses the frame would need.
+    pub fn check_len(&self, bytes: usize) -> Result<(), EncoderConfigError> {
+        artnet_span(self.start, self.channels as u16, bytes)
+    }
+
+    /// Encodes one frame. Allocates nothing once buffers have grown to the frame's size.
+    /// Port-addresses past 32767 are left out (check with [`ArtNetEncoder::check_len`] first).
     pub fn encode(&mut self, data: &[u8]) -> &Packets {
         self.packets.clear();
-        let n = self.universes_for(data.len());
-        assert!(self.start as usize + n - 1 <= 32767, "frame needs Art-Net universes beyond 32767");
+        let n = self.universes_for(data.len()).min(32768 - self.start as usize);
         if self.sequences.len() < n {
             self.sequences.resize(n, 0);
         }
@@ -115,6 +120,20 @@ impl ArtNetEncoder {
         }
         &self.packets
     }
+}
+
+/// Checks that `bytes` device bytes, `channels` a universe from port-address `start`, end at or
+/// before 32767.
+pub(crate) fn artnet_span(start: u16, channels: u16, bytes: usize) -> Result<(), EncoderConfigError> {
+    let n = bytes.div_ceil(usize::from(channels.max(1))).max(1);
+    let last = usize::from(start) + n - 1;
+    if last > 32767 {
+        return Err(EncoderConfigError(format!(
+            "a frame of {bytes} device bytes needs {n} Art-Net universes of {channels} channels, {start}..={last}, but port-addresses end at 32767: use universe={} or lower",
+            32768usize.saturating_sub(n)
+        )));
+    }
+    Ok(())
 }
 
 /// The 14-byte ArtSync packet: `Art-Net\0`, OpCode `0x5200` (LE), ProtVer 14, Aux1 0, Aux2 0.

@@ -156,18 +156,22 @@ impl E131Encoder {
         bytes.div_ceil(self.config.channels as usize).max(1)
     }
 
-    /// Encodes one frame. Allocates nothing once buffers have grown to the frame's size.
+    /// Whether a frame of `bytes` device bytes fits in universes up to 63999.
     ///
-    /// # Panics
-    /// When the frame needs universes beyond 63999.
+    /// # Errors
+    /// Naming the universes the frame would need.
+    pub fn check_len(&self, bytes: usize) -> Result<(), EncoderConfigError> {
+        e131_span(self.config.start_universe, self.config.channels, bytes)
+    }
+
+    /// Encodes one frame. Allocates nothing once buffers have grown to the frame's size.
+    /// Universes past 63999 are left out (check with [`E131Encoder::check_len`] first).
     pub fn encode(&mut self, data: &[u8]) -> &Packets {
         self.packets.clear();
         let ch = self.config.channels as usize;
-        let n = self.universes_for(data.len());
-        assert!(
-            self.config.start_universe as usize + n - 1 <= E131_MAX_UNIVERSE as usize,
-            "frame needs E1.31 universes beyond 63999"
-        );
+        let n = self
+            .universes_for(data.len())
+            .min(usize::from(E131_MAX_UNIVERSE) + 1 - usize::from(self.config.start_universe));
         if self.sequences.len() < n {
             self.sequences.resize(n, 0);
         }
@@ -197,6 +201,20 @@ impl E131Encoder {
         }
         &self.packets
     }
+}
+
+/// Checks that `bytes` device bytes, `channels` a universe from `start`, end at or before
+/// universe 63999.
+pub(crate) fn e131_span(start: u16, channels: u16, bytes: usize) -> Result<(), EncoderConfigError> {
+    let n = bytes.div_ceil(usize::from(channels.max(1))).max(1);
+    let last = usize::from(start) + n - 1;
+    if last > usize::from(E131_MAX_UNIVERSE) {
+        return Err(EncoderConfigError(format!(
+            "a frame of {bytes} device bytes needs {n} E1.31 universes of {channels} channels, {start}..={last}, but universes end at 63999: use universe={} or lower",
+            (usize::from(E131_MAX_UNIVERSE) + 1).saturating_sub(n).max(1)
+        )));
+    }
+    Ok(())
 }
 
 /// A 49-byte E1.31 synchronisation packet (E1.31-2018 §4.2).

@@ -40,14 +40,18 @@ pub use color::{
 pub use ddp::{
     DDP_FLAG_PUSH, DDP_FLAG_TIMECODE, DDP_HEADER_LEN, DDP_MAX_DATA, DDP_TYPE_RGB8, DDP_VERSION_1, DdpEncoder,
 };
-pub use device::DeviceOutput;
+pub use device::{
+    DeviceMetrics, DeviceOutput, DeviceReport, FrameSink, OVERWRITTEN_TICKS_LISTED, SinkOpener,
+};
 pub use e131::{
     ACN_PACKET_IDENTIFIER, E131_DATA_HEADER_LEN, E131_MAX_UNIVERSE, E131_SYNC_LEN, E131Config, E131Encoder,
     VECTOR_E131_DATA_PACKET, VECTOR_E131_EXTENDED_SYNCHRONIZATION, VECTOR_ROOT_E131_DATA,
     VECTOR_ROOT_E131_EXTENDED, default_cid, e131_multicast_addr, sync_packet,
 };
 pub use led::{DeviceFrame, FrameSizeError, LedPipeline};
-pub use mapping::{Led, Mapping, MappingError, MappingOptions, Panel, Rotation};
+pub use mapping::{
+    Led, MAX_DEVICE_BYTES, Mapping, MappingError, MappingOptions, Panel, PanelChain, Rotation,
+};
 pub use network::{LedOutput, NetworkOutput, OpenError, ddp_timecode};
 pub use opc::{OPC_MAX_DATA, OPC_SET_PIXELS, OpcSender, OpcTiming, OpcTooLong, encode_opc};
 pub use packet::{Packet, PacketKind, Packets};

@@ -60,9 +60,11 @@ pub enum MappingError {
     },
     /// Frame pixels that no LED shows (and `allow_unmapped` is off).
     #[error(
-        "{count} frame pixel(s) are not mapped to any LED, first at ({x}, {y}); map them or allow unmapped pixels"
+        "{at}: {count} frame pixel(s) are not mapped to any LED, first at ({x}, {y}); map them or allow unmapped pixels"
     )]
     Unmapped {
+        /// The mapping file, or `mapping` for one built in code.
+        at: String,
         /// How many.
         count: usize,
         /// Column of the first one.
@@ -86,9 +88,203 @@ pub enum MappingError {
     },
 }
 
+/// The most device bytes a mapping may address: every E1.31 universe (64,000 × 512 channels).
+pub const MAX_DEVICE_BYTES: u64 = 64_000 * 512;
+
 const CSV_EXAMPLE: &str = "`x,y,output,channel` then rows like `3,0,0,9`";
 const JSON_EXAMPLE: &str =
     r#"`{"leds": [{"x": 3, "y": 0, "output": 0, "channel": 9}]}` or `{"leds": [[3, 0, 0, 9]]}`"#;
+
+const JSON_PANELS_EXAMPLE: &str =
+    r#"`{"panels": [{"x": 0, "y": 0, "width": 64, "height": 64, "rotation": 180, "serpentine": false}]}`"#;
+
+/// Start offsets of the elements of the top-level array `"key": [...]` in valid JSON text.
+fn json_array_starts(text: &str, key: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut starts = Vec::new();
+    let (mut depth, mut i) = (0usize, 0usize);
+    let mut in_array = false; // inside the wanted array, at its depth + 1
+    let mut array_depth = 0;
+    let mut expect_element = false;
+    let mut last_key: Option<(usize, usize)> = None;
+    while i < b.len() {
+        let c = b[i];
+        if in_array && expect_element && !c.is_ascii_whitespace() && c != b']' {
+            starts.push(i);
+            expect_element = false;
+        }
+        match c {
+            b'"' => {
+                let s = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if depth == 1 {
+                    last_key = Some((s, i.min(b.len())));
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                if c == b'[' && depth == 2 && !in_array && last_key.is_some_and(|(s, e)| &text[s..e] == key) {
+                    in_array = true;
+                    array_depth = depth;
+                    expect_element = true;
+                }
+            }
+            b'}' | b']' => {
+                if in_array && depth == array_depth {
+                    return starts;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            b',' if in_array && depth == array_depth => expect_element = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    starts
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// A chain of equal panels in one line: `WxH:COUNT[:option…]`, options `cube` (four panels
+/// around a cube's sides, left to right: `64x64:4:cube` shows a 256×64 frame), `columns=C`
+/// (panels per row of a grid, filled left to right, top to bottom; default all in one row),
+/// `rotate=R` or `rotate=R,R,…` (clockwise degrees, one for all or one per panel),
+/// `serpentine` (each panel's rows zig-zag).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PanelChain {
+    /// One panel's width in its own pixels.
+    pub width: u32,
+    /// One panel's height.
+    pub height: u32,
+    /// Panels in the chain.
+    pub count: u32,
+    /// Panels per row.
+    pub columns: u32,
+    /// Each panel's rotation.
+    pub rotations: Vec<Rotation>,
+    /// Zig-zag rows within each panel.
+    pub serpentine: bool,
+}
+
+impl PanelChain {
+    /// Parses `WxH:COUNT[:option…]`.
+    ///
+    /// # Examples
+    /// ```
+    /// use tickframe_outputs::PanelChain;
+    /// let c = PanelChain::parse("64x64:4:cube").unwrap();
+    /// assert_eq!(c.frame_size().to_string(), "256x64");
+    /// ```
+    ///
+    /// # Errors
+    /// A message naming the bad part, with an example.
+    pub fn parse(text: &str) -> Result<PanelChain, String> {
+        let fail = |m: String| {
+            format!(
+                "invalid panel chain `{text}`: {m} (expected e.g. `64x64:4:cube` or `32x16:6:columns=3:rotate=0,0,0,180,180,180:serpentine`)"
+            )
+        };
+        let mut parts = text.split(':');
+        let dims = parts.next().unwrap_or("");
+        let (w, h) = dims
+            .split_once(['x', 'X'])
+            .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+            .filter(|&(w, h)| (1..=1024).contains(&w) && (1..=1024).contains(&h))
+            .ok_or_else(|| fail(format!("`{dims}` is not a panel size WxH (each 1..=1024)")))?;
+        let count_text = parts.next().ok_or_else(|| fail("missing the panel count after the size".into()))?;
+        let count = count_text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=256).contains(n))
+            .ok_or_else(|| fail(format!("`{count_text}` is not a panel count in 1..=256")))?;
+        let mut chain = PanelChain {
+            width: w,
+            height: h,
+            count,
+            columns: count,
+            rotations: vec![Rotation::R0; count as usize],
+            serpentine: false,
+        };
+        for opt in parts {
+            match opt.split_once('=') {
+                None if opt == "cube" => {
+                    if count != 4 {
+                        return Err(fail(format!("`cube` is four panels, not {count}")));
+                    }
+                    chain.columns = 4;
+                }
+                None if opt == "serpentine" => chain.serpentine = true,
+                Some(("columns", c)) => {
+                    chain.columns = c
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|c| (1..=count).contains(c) && count % c == 0)
+                        .ok_or_else(|| fail(format!("`columns={c}` must divide the panel count {count}")))?;
+                }
+                Some(("rotate", r)) => {
+                    let rs: Vec<Rotation> = r
+                        .split(',')
+                        .map(|d| match d {
+                            "0" => Ok(Rotation::R0),
+                            "90" => Ok(Rotation::R90),
+                            "180" => Ok(Rotation::R180),
+                            "270" => Ok(Rotation::R270),
+                            _ => Err(fail(format!("rotation `{d}` is not 0, 90, 180 or 270"))),
+                        })
+                        .collect::<Result<_, _>>()?;
+                    chain.rotations = match rs.len() {
+                        1 => vec![rs[0]; count as usize],
+                        n if n == count as usize => rs,
+                        n => {
+                            return Err(fail(format!(
+                                "{n} rotations for {count} panels: give one, or one per panel"
+                            )));
+                        }
+                    };
+                }
+                _ => {
+                    return Err(fail(format!(
+                        "unknown option `{opt}` (known: cube, columns=C, rotate=R[,R…], serpentine)"
+                    )));
+                }
+            }
+        }
+        let square = w == h;
+        if !square && chain.rotations.iter().any(|r| matches!(r, Rotation::R90 | Rotation::R270)) {
+            return Err(fail("90° and 270° rotations need square panels in a chain".into()));
+        }
+        Ok(chain)
+    }
+
+    /// The frame the chain shows: `columns·W × rows·H`.
+    pub fn frame_size(&self) -> Size {
+        let rows = self.count / self.columns.max(1);
+        Size::new(self.width * self.columns, self.height * rows).unwrap_or_else(|_| Size::new(1, 1).unwrap())
+    }
+
+    /// The panels, in chain order.
+    pub fn panels(&self) -> Vec<Panel> {
+        (0..self.count)
+            .map(|i| Panel {
+                x: (i % self.columns) * self.width,
+                y: (i / self.columns) * self.height,
+                width: self.width,
+                height: self.height,
+                rotation: self.rotations[i as usize],
+                serpentine: self.serpentine,
+            })
+            .collect()
+    }
+}
 
 /// Panel rotation, clockwise, of a panel's own pixel grid within the frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -124,6 +320,24 @@ pub struct Panel {
 }
 
 impl Panel {
+    /// The frame region it covers, `(width, height)` after rotation.
+    pub fn region(&self) -> (u32, u32) {
+        match self.rotation {
+            Rotation::R0 | Rotation::R180 => (self.width, self.height),
+            Rotation::R90 | Rotation::R270 => (self.height, self.width),
+        }
+    }
+
+    /// Whether two panels' frame regions share a pixel.
+    pub fn overlaps(&self, other: &Panel) -> bool {
+        let ((aw, ah), (bw, bh)) = (self.region(), other.region());
+        let (ax, ay, bx, by) = (u64::from(self.x), u64::from(self.y), u64::from(other.x), u64::from(other.y));
+        ax < bx + u64::from(bw)
+            && bx < ax + u64::from(aw)
+            && ay < by + u64::from(bh)
+            && by < ay + u64::from(ah)
+    }
+
     /// The frame pixel shown by the panel's own pixel `(px, py)`.
     pub fn frame_pixel(&self, px: u32, py: u32) -> (u32, u32) {
         let (w, h) = (self.width, self.height);
@@ -156,7 +370,7 @@ impl Mapping {
     pub fn new(frame_size: Size, leds: &[Led], options: MappingOptions) -> Result<Mapping, MappingError> {
         let located: Vec<(Led, String)> =
             leds.iter().enumerate().map(|(i, l)| (*l, format!("LED {i}"))).collect();
-        Mapping::build(frame_size, &located, options, "")
+        Mapping::build(frame_size, &located, options, "", "")
     }
 
     fn build(
@@ -164,11 +378,12 @@ impl Mapping {
         leds: &[(Led, String)],
         options: MappingOptions,
         example: &'static str,
+        name: &str,
     ) -> Result<Mapping, MappingError> {
         let cpo = options.channels_per_output;
         if cpo < 3 {
             return Err(MappingError::Invalid {
-                at: "options".into(),
+                at: if name.is_empty() { "options".into() } else { name.to_string() },
                 message: format!("channels_per_output {cpo} is below 3"),
                 example: "510",
             });
@@ -177,51 +392,63 @@ impl Mapping {
         let mut sources = Vec::with_capacity(leds.len());
         let mut offsets = Vec::with_capacity(leds.len());
         let mut covered = vec![false; frame_size.area()];
-        let mut owner: Vec<u32> = Vec::new(); // LED index + 1 per device channel, 0 = free
-        for (i, (led, at)) in leds.iter().enumerate() {
+        let mut device_len = 0u64;
+        for (led, at) in leds {
             let invalid = |message: String| MappingError::Invalid { at: at.clone(), message, example };
             if led.x >= w || led.y >= h {
                 return Err(invalid(format!("pixel ({}, {}) is outside the {w}×{h} frame", led.x, led.y)));
             }
-            if led.channel + 3 > cpo {
+            if u64::from(led.channel) + 3 > u64::from(cpo) {
                 return Err(invalid(format!(
                     "channels {}..={} do not fit in an output of {cpo} channels",
                     led.channel,
-                    led.channel + 2
+                    u64::from(led.channel) + 2
                 )));
             }
             let offset = u64::from(led.output) * u64::from(cpo) + u64::from(led.channel);
-            if offset + 3 > u64::from(u32::MAX) {
-                return Err(invalid(format!("output {} is too far out", led.output)));
+            if offset + 3 > MAX_DEVICE_BYTES {
+                return Err(invalid(format!(
+                    "output {} channel {} is past the last device byte a mapping may address ({MAX_DEVICE_BYTES}: 64,000 outputs of 512 channels)",
+                    led.output, led.channel
+                )));
             }
-            let offset = offset as usize;
-            if owner.len() < offset + 3 {
-                owner.resize(offset + 3, 0);
-            }
-            for (k, slot) in owner[offset..offset + 3].iter_mut().enumerate() {
-                let prev = *slot;
-                if prev != 0 && !options.allow_shared_channels {
-                    return Err(MappingError::SharedChannel {
-                        at: at.clone(),
-                        previous: leds[prev as usize - 1].1.clone(),
-                        output: led.output,
-                        channel: led.channel + k as u32,
-                    });
-                }
-                *slot = i as u32 + 1;
-            }
+            device_len = device_len.max(offset + 3);
             let src = led.y as usize * w as usize + led.x as usize;
             covered[src] = true;
             sources.push(src as u32);
             offsets.push(offset as u32);
         }
+        if !options.allow_shared_channels {
+            // Sorted by offset, two LEDs share a channel exactly when neighbours overlap.
+            let mut order: Vec<u32> = (0..leds.len() as u32).collect();
+            order.sort_by_key(|&i| (offsets[i as usize], i));
+            for pair in order.windows(2) {
+                let (a, b) = (pair[0] as usize, pair[1] as usize);
+                if offsets[b] < offsets[a] + 3 {
+                    let (first, second) = (a.min(b), a.max(b));
+                    // The first shared channel is the start of the LED further along.
+                    let led = if offsets[first] >= offsets[second] { leds[first].0 } else { leds[second].0 };
+                    return Err(MappingError::SharedChannel {
+                        at: leds[second].1.clone(),
+                        previous: leds[first].1.clone(),
+                        output: led.output,
+                        channel: led.channel,
+                    });
+                }
+            }
+        }
         if !options.allow_unmapped {
             let count = covered.iter().filter(|c| !**c).count();
             if let Some(first) = covered.iter().position(|c| !*c) {
-                return Err(MappingError::Unmapped { count, x: first as u32 % w, y: first as u32 / w });
+                return Err(MappingError::Unmapped {
+                    at: if name.is_empty() { "mapping".into() } else { name.to_string() },
+                    count,
+                    x: first as u32 % w,
+                    y: first as u32 / w,
+                });
             }
         }
-        Ok(Mapping { frame_size, sources, offsets, device_len: owner.len() })
+        Ok(Mapping { frame_size, sources, offsets, device_len: device_len as usize })
     }
 
     /// Every pixel in row-major order, 3 channels each, packed densely (LED *i* at channel
@@ -256,7 +483,8 @@ impl Mapping {
     }
 
     /// A chain of panels (e.g. four 64×64 panels around a cube showing a 256×64 frame), LEDs
-    /// numbered panel after panel, packed densely.
+    /// numbered panel after panel, `⌊channels_per_output / 3⌋` LEDs per output (so no LED
+    /// straddles two universes).
     ///
     /// # Errors
     /// A panel reaching outside the frame, overlapping panels, or frame pixels no panel covers
@@ -267,17 +495,30 @@ impl Mapping {
         options: MappingOptions,
     ) -> Result<Mapping, MappingError> {
         let mut leds = Vec::new();
-        let cpo = options.channels_per_output / 3 * 3;
+        let cpo = (options.channels_per_output / 3 * 3).max(3); // below 3: an error from `build`
         let mut n: u64 = 0;
         for (pi, p) in panels.iter().enumerate() {
-            let (rw, rh) = match p.rotation {
-                Rotation::R0 | Rotation::R180 => (p.width, p.height),
-                Rotation::R90 | Rotation::R270 => (p.height, p.width),
-            };
+            let (rw, rh) = p.region();
+            if let Some(qi) = panels[..pi].iter().position(|q| p.overlaps(q)) {
+                let q = &panels[qi];
+                return Err(MappingError::Invalid {
+                    at: format!("panel {pi}"),
+                    message: format!(
+                        "its {rw}×{rh} region at ({}, {}) overlaps panel {qi} ({}×{} at ({}, {}))",
+                        p.x,
+                        p.y,
+                        q.region().0,
+                        q.region().1,
+                        q.x,
+                        q.y
+                    ),
+                    example: "panels side by side: x = 0, 64, 128, 192 for four 64×64 panels",
+                });
+            }
             if p.width == 0
                 || p.height == 0
-                || p.x + rw > frame_size.width()
-                || p.y + rh > frame_size.height()
+                || u64::from(p.x) + u64::from(rw) > u64::from(frame_size.width())
+                || u64::from(p.y) + u64::from(rh) > u64::from(frame_size.height())
             {
                 return Err(MappingError::Invalid {
                     at: format!("panel {pi}"),
@@ -304,7 +545,9 @@ impl Mapping {
                 }
             }
         }
-        Mapping::build(frame_size, &leds, MappingOptions { channels_per_output: cpo, ..options }, "")
+        // Whole LEDs per output (170 in 510 or 512 channels); outputs keep their real length, so
+        // a 512-channel universe leaves its last 2 channels unused.
+        Mapping::build(frame_size, &leds, options, "", "panels")
     }
 
     fn dense(size: Size, order: impl Iterator<Item = (u32, u32)>) -> Mapping {
@@ -361,15 +604,17 @@ impl Mapping {
             }
             leds.push((Led { x: n[0], y: n[1], output: n[2], channel: n[3] }, at));
         }
-        Mapping::build(frame_size, &leds, options, CSV_EXAMPLE)
+        Mapping::build(frame_size, &leds, options, CSV_EXAMPLE, name)
     }
 
     /// Parses a JSON mapping: `{"leds": [...]}` with each LED either an object
-    /// `{"x", "y", "output", "channel"}` or an array `[x, y, output, channel]`; an optional
-    /// `"channels_per_output"` overrides `options`.
+    /// `{"x", "y", "output", "channel"}` or an array `[x, y, output, channel]`, or
+    /// `{"panels": [...]}` with each panel `{"x", "y", "width", "height", "rotation": 0|90|180|270,
+    /// "serpentine": false}` (as [`Mapping::panels`]); an optional `"channels_per_output"`
+    /// overrides `options`.
     ///
     /// # Errors
-    /// Syntax errors name `name:line:column`; bad entries name `name: leds[i]`.
+    /// Syntax errors and bad entries name `name:line:column` (of the entry).
     pub fn from_json(
         text: &str,
         name: &str,
@@ -384,32 +629,118 @@ impl Mapping {
         }
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
+        struct JsonPanel {
+            x: u32,
+            y: u32,
+            width: u32,
+            height: u32,
+            #[serde(default)]
+            rotation: u32,
+            #[serde(default)]
+            serpentine: bool,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
         struct File {
             channels_per_output: Option<u32>,
-            leds: Vec<Entry>,
+            leds: Option<Vec<serde_json::Value>>,
+            panels: Option<Vec<serde_json::Value>>,
         }
         let file: File = serde_json::from_str(text).map_err(|e| MappingError::Invalid {
             at: format!("{name}:{}:{}", e.line(), e.column()),
             message: e.to_string(),
             example: JSON_EXAMPLE,
         })?;
-        let leds: Vec<(Led, String)> = file
-            .leds
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let led = match e {
-                    Entry::Object(l) => l,
-                    Entry::Array([x, y, output, channel]) => Led { x, y, output, channel },
-                };
-                (led, format!("{name}: leds[{i}]"))
-            })
-            .collect();
         let options = MappingOptions {
             channels_per_output: file.channels_per_output.unwrap_or(options.channels_per_output),
             ..options
         };
-        Mapping::build(frame_size, &leds, options, JSON_EXAMPLE)
+        let (key, entries) = match (file.leds, file.panels) {
+            (Some(l), None) => ("leds", l),
+            (None, Some(p)) => ("panels", p),
+            _ => {
+                return Err(MappingError::Invalid {
+                    at: format!("{name}:1:1"),
+                    message: "expected exactly one of `leds` and `panels`".into(),
+                    example: JSON_EXAMPLE,
+                });
+            }
+        };
+        let starts = json_array_starts(text, key);
+        let at = |i: usize| match starts.get(i) {
+            Some(&offset) => {
+                let (line, column) = line_column(text, offset);
+                format!("{name}:{line}:{column}")
+            }
+            None => format!("{name}: {key}[{i}]"),
+        };
+        if key == "panels" {
+            let mut panels = Vec::with_capacity(entries.len());
+            for (i, v) in entries.into_iter().enumerate() {
+                let bad = |message: String| MappingError::Invalid {
+                    at: at(i),
+                    message,
+                    example: JSON_PANELS_EXAMPLE,
+                };
+                let p: JsonPanel = serde_json::from_value(v).map_err(|e| bad(format!("panels[{i}]: {e}")))?;
+                let rotation = match p.rotation {
+                    0 => Rotation::R0,
+                    90 => Rotation::R90,
+                    180 => Rotation::R180,
+                    270 => Rotation::R270,
+                    r => return Err(bad(format!("panels[{i}]: rotation {r} is not 0, 90, 180 or 270"))),
+                };
+                panels.push(Panel {
+                    x: p.x,
+                    y: p.y,
+                    width: p.width,
+                    height: p.height,
+                    rotation,
+                    serpentine: p.serpentine,
+                });
+            }
+            return Mapping::panels(frame_size, &panels, options).map_err(|e| match e {
+                MappingError::Invalid { at: panel, message, example } => {
+                    let i: usize =
+                        panel.strip_prefix("panel ").and_then(|n| n.parse().ok()).unwrap_or(usize::MAX);
+                    MappingError::Invalid {
+                        at: if i == usize::MAX { name.to_string() } else { at(i) },
+                        message,
+                        example,
+                    }
+                }
+                MappingError::Unmapped { count, x, y, .. } => {
+                    MappingError::Unmapped { at: name.to_string(), count, x, y }
+                }
+                other => other,
+            });
+        }
+        let mut leds = Vec::with_capacity(entries.len());
+        for (i, v) in entries.into_iter().enumerate() {
+            let e: Entry = serde_json::from_value(v).map_err(|_| MappingError::Invalid {
+                at: at(i),
+                message: format!("leds[{i}] is not `[x, y, output, channel]` or an object with those keys (whole numbers ≥ 0)"),
+                example: JSON_EXAMPLE,
+            })?;
+            let led = match e {
+                Entry::Object(l) => l,
+                Entry::Array([x, y, output, channel]) => Led { x, y, output, channel },
+            };
+            leds.push((led, at(i)));
+        }
+        Mapping::build(frame_size, &leds, options, JSON_EXAMPLE, name)
+    }
+
+    /// A chain of equal panels described in one line (see [`PanelChain`]).
+    ///
+    /// # Errors
+    /// As [`Mapping::panels`].
+    pub fn panel_chain(
+        frame_size: Size,
+        chain: &PanelChain,
+        options: MappingOptions,
+    ) -> Result<Mapping, MappingError> {
+        Mapping::panels(frame_size, &chain.panels(), options)
     }
 
     /// Loads a mapping file: `.json` as JSON, anything else as CSV.
@@ -558,6 +889,109 @@ mod tests {
             MappingOptions::default(),
         )
         .unwrap_err();
-        assert!(e.to_string().starts_with("m.json: leds[1]: pixel (3, 0)"), "{e}");
+        assert!(e.to_string().starts_with("m.json:1:21: pixel (3, 0)"), "{e}");
+        let e = Mapping::from_json(
+            "{\"leds\": [\n  [0, 0, 0, 0],\n  {\"x\": \"a\"}\n]}",
+            "m.json",
+            size(1, 1),
+            MappingOptions::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("m.json:3:3: leds[1] is not"), "{e}");
+    }
+
+    #[test]
+    fn json_entry_locations_skip_strings_and_nesting() {
+        let text = "{\"x\": \"leds: [\\\"\", \"leds\": [ [1,2,3,4],\n\t{\"a\": [5]} , 7]}";
+        let starts = json_array_starts(text, "leds");
+        let found: Vec<&str> = starts.iter().map(|&o| &text[o..o + 1]).collect();
+        assert_eq!(found, ["[", "{", "7"]);
+        assert_eq!(line_column(text, starts[1]), (2, 2));
+    }
+
+    #[test]
+    fn unmapped_pixels_name_the_file() {
+        let e = Mapping::from_csv("0,0,0,0\n", "m.csv", size(2, 1), MappingOptions::default()).unwrap_err();
+        assert!(e.to_string().starts_with("m.csv: 1 frame pixel(s) are not mapped"), "{e}");
+        let e =
+            Mapping::from_json(r#"{"leds": [[0,0,0,0]]}"#, "m.json", size(2, 1), MappingOptions::default())
+                .unwrap_err();
+        assert!(e.to_string().starts_with("m.json: 1 frame pixel(s)"), "{e}");
+    }
+
+    #[test]
+    fn huge_channels_and_outputs_are_errors_naming_the_line() {
+        let opts = MappingOptions::default();
+        let e = Mapping::from_csv("0,0,0,4294967295\n", "m.csv", size(1, 1), opts).unwrap_err();
+        assert!(e.to_string().starts_with("m.csv:1: channels 4294967295..=4294967297 do not fit"), "{e}");
+        let e = Mapping::from_csv("# big\n0,0,4294967295,0\n", "m.csv", size(1, 1), opts).unwrap_err();
+        assert!(
+            e.to_string().starts_with("m.csv:2: output 4294967295 channel 0 is past the last device byte"),
+            "{e}"
+        );
+        // The last addressable LED is accepted without allocating more than its bytes.
+        let last = MAX_DEVICE_BYTES / 510 - 1;
+        let m = Mapping::from_csv(&format!("0,0,{last},0\n"), "m.csv", size(1, 1), opts).unwrap();
+        assert_eq!(m.device_len() as u64, last * 510 + 3);
+    }
+
+    #[test]
+    fn overlapping_panels_are_an_error() {
+        let p = |x| Panel { x, y: 0, width: 64, height: 64, rotation: Rotation::R0, serpentine: false };
+        let e = Mapping::panels(
+            size(192, 64),
+            &[p(0), p(32), p(128)],
+            MappingOptions { allow_unmapped: true, ..Default::default() },
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("panel 1: its 64×64 region at (32, 0) overlaps panel 0"), "{e}");
+        let e = Mapping::from_json(
+            "{\"panels\": [\n{\"x\": 0, \"y\": 0, \"width\": 2, \"height\": 1},\n{\"x\": 1, \"y\": 0, \"width\": 2, \"height\": 1}]}",
+            "p.json",
+            size(3, 1),
+            MappingOptions::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("p.json:3:1: its 2×1 region at (1, 0) overlaps panel 0"), "{e}");
+    }
+
+    #[test]
+    fn panel_chains_in_one_line() {
+        let c = PanelChain::parse("64x64:4:cube").unwrap();
+        assert_eq!(c.frame_size(), size(256, 64));
+        assert_eq!(c.panels().iter().map(|p| p.x).collect::<Vec<_>>(), [0, 64, 128, 192]);
+        let m = Mapping::panel_chain(size(256, 64), &c, MappingOptions::default()).unwrap();
+        assert_eq!(m.led_count(), 16_384);
+        let c = PanelChain::parse("32x16:6:columns=3:rotate=0,0,0,180,180,180:serpentine").unwrap();
+        assert_eq!(c.frame_size(), size(96, 32));
+        let p = c.panels();
+        assert_eq!((p[4].x, p[4].y, p[4].rotation, p[4].serpentine), (32, 16, Rotation::R180, true));
+        let json = Mapping::from_json(
+            r#"{"panels": [{"x": 0, "y": 0, "width": 64, "height": 64}, {"x": 64, "y": 0, "width": 64, "height": 64, "rotation": 180},
+                           {"x": 128, "y": 0, "width": 64, "height": 64}, {"x": 192, "y": 0, "width": 64, "height": 64, "rotation": 180}]}"#,
+            "cube.json",
+            size(256, 64),
+            MappingOptions::default(),
+        )
+        .unwrap();
+        let line = Mapping::panel_chain(
+            size(256, 64),
+            &PanelChain::parse("64x64:4:cube:rotate=0,180,0,180").unwrap(),
+            MappingOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(json, line, "the JSON form and the one-line form build the same mapping");
+        for (bad, needle) in [
+            ("64x64", "missing the panel count"),
+            ("64:4", "not a panel size"),
+            ("64x64:3:cube", "four panels"),
+            ("64x64:4:columns=3", "must divide"),
+            ("64x32:2:rotate=90", "square panels"),
+            ("64x64:2:rotate=0,90,180", "3 rotations for 2 panels"),
+            ("64x64:2:spin", "unknown option `spin`"),
+        ] {
+            let e = PanelChain::parse(bad).unwrap_err();
+            assert!(e.contains(needle) && e.contains("expected e.g."), "{bad}: {e}");
+        }
     }
 }

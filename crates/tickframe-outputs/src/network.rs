@@ -107,6 +107,19 @@ impl NetworkOutput {
     /// Returns the number of packets handed to the OS (for OPC: 1, queued). Allocates
     /// nothing once buffers have grown to the frame size.
     pub fn send(&mut self, device_bytes: &[u8], time_nanos: u64) -> usize {
+        if self.fits(device_bytes.len()).is_err() {
+            // Never reached through `DeviceOutput`, which checks in `begin`.
+            let stats = match &mut self.protocol {
+                Protocol::Ddp { udp, .. } | Protocol::E131 { udp, .. } | Protocol::ArtNet { udp, .. } => {
+                    udp.stats_mut()
+                }
+                Protocol::Opc(_) => return 0, // OPC counts its own oversized frames
+            };
+            stats.frames += 1;
+            stats.frames_dropped += 1;
+            stats.error(io::ErrorKind::InvalidInput);
+            return 0;
+        }
         match &mut self.protocol {
             Protocol::Ddp { enc, udp, timecode } => {
                 let tc = timecode.then(|| ddp_timecode(time_nanos));
@@ -118,6 +131,20 @@ impl NetworkOutput {
                 opc.send(device_bytes);
                 1
             }
+        }
+    }
+
+    /// Whether a frame of `device_len` bytes fits the protocol (E1.31 universes up to 63999,
+    /// Art-Net port-addresses up to 32767); frames that do not are counted as errors by
+    /// [`NetworkOutput::send`] and not sent.
+    ///
+    /// # Errors
+    /// Naming the last universe the frame would need.
+    pub fn fits(&self, device_len: usize) -> Result<(), EncoderConfigError> {
+        match &self.protocol {
+            Protocol::E131 { enc, .. } => enc.check_len(device_len),
+            Protocol::ArtNet { enc, .. } => enc.check_len(device_len),
+            Protocol::Ddp { .. } | Protocol::Opc(_) => Ok(()),
         }
     }
 

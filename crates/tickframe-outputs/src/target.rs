@@ -2,6 +2,10 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use crate::artnet::{EncoderConfigError, artnet_span};
+use crate::e131::e131_span;
+use crate::opc::{OPC_MAX_DATA, OpcTooLong};
+
 /// Default DDP port (UDP).
 pub const DDP_PORT: u16 = 4048;
 /// Default E1.31 (sACN) port (UDP).
@@ -25,6 +29,36 @@ pub enum OutputTarget {
     ArtNet(ArtNetTarget),
     /// `opc://host[:7890][?channel=0]`.
     Opc(OpcTarget),
+}
+
+impl OutputTarget {
+    /// Checks that frames of `device_len` bytes fit the protocol as configured: E1.31
+    /// universes up to 63999, Art-Net port-addresses up to 32767, OPC messages up to 65,535
+    /// bytes. [`DeviceOutput`](crate::DeviceOutput) calls it when the output opens.
+    ///
+    /// # Errors
+    /// What does not fit, and what to change.
+    pub fn check_frame_len(&self, device_len: usize) -> Result<(), EncoderConfigError> {
+        match self {
+            OutputTarget::Ddp(_) => Ok(()),
+            OutputTarget::E131(t) => e131_span(t.universe, t.channels, device_len),
+            OutputTarget::ArtNet(t) => artnet_span(t.universe, t.channels, device_len),
+            OutputTarget::Opc(_) if device_len > OPC_MAX_DATA => {
+                Err(EncoderConfigError(OpcTooLong(device_len).to_string()))
+            }
+            OutputTarget::Opc(_) => Ok(()),
+        }
+    }
+
+    /// DMX channels per universe for E1.31 and Art-Net (`channels=`, default 510); `None` for
+    /// DDP and OPC, which address one flat byte range.
+    pub fn channels_per_universe(&self) -> Option<u16> {
+        match self {
+            OutputTarget::E131(t) => Some(t.channels),
+            OutputTarget::ArtNet(t) => Some(t.channels),
+            OutputTarget::Ddp(_) | OutputTarget::Opc(_) => None,
+        }
+    }
 }
 
 /// Where and how to send DDP.
@@ -114,7 +148,7 @@ const EXAMPLES: &str =
     "`ddp://10.0.0.5`, `e131://multicast?universe=1`, `artnet://10.0.0.6?universe=0`, `opc://localhost:7890`";
 const DDP_EXAMPLE: &str = "`ddp://10.0.0.5` or `ddp://wled.local:4048?timecode=1`";
 const E131_EXAMPLE: &str =
-    "`e131://10.0.0.5?universe=1` or `e131://multicast?universe=1&priority=100&sync=64000`";
+    "`e131://10.0.0.5?universe=1` or `e131://multicast?universe=1&priority=100&sync=63999`";
 const ARTNET_EXAMPLE: &str = "`artnet://10.0.0.6?universe=0&sync=1`";
 const OPC_EXAMPLE: &str = "`opc://localhost:7890?channel=0`";
 
@@ -403,6 +437,40 @@ mod tests {
         assert_eq!((t.universe, t.sync, t.port), (17, true, 6454));
         let OutputTarget::Opc(t) = parse_output_url("opc://localhost").unwrap() else { panic!() };
         assert_eq!((t.host.as_str(), t.port, t.channel), ("localhost", 7890, 0));
+    }
+
+    /// Every URL an error message offers as an example parses.
+    #[test]
+    fn every_example_in_an_error_message_parses() {
+        let mut n = 0;
+        for list in [EXAMPLES, DDP_EXAMPLE, E131_EXAMPLE, ARTNET_EXAMPLE, OPC_EXAMPLE] {
+            for (i, part) in list.split('`').enumerate() {
+                if i % 2 == 1 {
+                    parse_output_url(part).unwrap_or_else(|e| panic!("example `{part}` does not parse: {e}"));
+                    n += 1;
+                }
+            }
+        }
+        assert_eq!(n, 10, "every example was found between backticks");
+        // And the example really is the one shown by an error.
+        let e = parse_output_url("e131://x?sync=70000").unwrap_err();
+        assert_eq!(e.example, E131_EXAMPLE);
+    }
+
+    #[test]
+    fn frames_past_the_last_universe_are_refused_when_the_output_opens() {
+        let t = parse_output_url("e131://127.0.0.1:5999?universe=63990").unwrap();
+        assert!(t.check_frame_len(510 * 10).is_ok(), "63990..=63999 fit");
+        let e = t.check_frame_len(510 * 10 + 1).unwrap_err().to_string();
+        assert!(e.contains("63990..=64000") && e.contains("universe=63989 or lower"), "{e}");
+        let t = parse_output_url("artnet://127.0.0.1?universe=32767").unwrap();
+        assert!(t.check_frame_len(510).is_ok());
+        let e = t.check_frame_len(511).unwrap_err().to_string();
+        assert!(e.contains("32767..=32768") && e.contains("universe=32766"), "{e}");
+        let t = parse_output_url("opc://127.0.0.1").unwrap();
+        assert!(t.check_frame_len(65_535).is_ok());
+        assert!(t.check_frame_len(65_536).unwrap_err().to_string().contains("65535 bytes"));
+        assert!(parse_output_url("ddp://x").unwrap().check_frame_len(1 << 30).is_ok());
     }
 
     #[test]

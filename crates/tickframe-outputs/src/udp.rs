@@ -27,6 +27,8 @@ pub enum UdpDestination {
 pub struct UdpSender {
     socket: UdpSocket,
     dest: UdpDestination,
+    /// Whether the socket is connected to a unicast destination (else `send_to` each packet).
+    connected: bool,
     stats: SendStats,
 }
 
@@ -44,8 +46,18 @@ impl UdpSender {
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("`{host}` has no address")))?;
         let socket = bind_socket(bind, addr.is_ipv6())?;
         socket.set_broadcast(true)?;
-        socket.connect(addr)?;
-        Ok(UdpSender { socket, dest: UdpDestination::Unicast(addr), stats: SendStats::default() })
+        // No route to the host yet (the network is not up, a cable is out): not an error at
+        // start; every send is then counted as failed until a route appears.
+        let connected = match socket.connect(addr) {
+            Ok(()) => true,
+            Err(e)
+                if matches!(e.kind(), io::ErrorKind::NetworkUnreachable | io::ErrorKind::HostUnreachable) =>
+            {
+                false
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(UdpSender { socket, dest: UdpDestination::Unicast(addr), connected, stats: SendStats::default() })
     }
 
     /// An E1.31 multicast sender (IPv4, TTL 1, loopback delivery on). Pass `bind =
@@ -58,7 +70,12 @@ impl UdpSender {
         let socket = bind_socket(bind, false)?;
         socket.set_multicast_loop_v4(true)?;
         socket.set_multicast_ttl_v4(1)?;
-        Ok(UdpSender { socket, dest: UdpDestination::E131Multicast { port }, stats: SendStats::default() })
+        Ok(UdpSender {
+            socket,
+            dest: UdpDestination::E131Multicast { port },
+            connected: false,
+            stats: SendStats::default(),
+        })
     }
 
     /// Where packets go.
@@ -77,7 +94,8 @@ impl UdpSender {
     /// Sends one packet; returns whether it was handed to the OS. Failures are counted.
     pub fn send(&mut self, packet: Packet<'_>) -> bool {
         let result = match self.dest {
-            UdpDestination::Unicast(_) => self.socket.send(packet.bytes),
+            UdpDestination::Unicast(_) if self.connected => self.socket.send(packet.bytes),
+            UdpDestination::Unicast(addr) => self.socket.send_to(packet.bytes, addr),
             UdpDestination::E131Multicast { port } => self.socket.send_to(
                 packet.bytes,
                 SocketAddr::V4(SocketAddrV4::new(e131_multicast_addr(packet.universe), port)),
@@ -113,6 +131,10 @@ impl UdpSender {
     /// The counters so far.
     pub fn stats(&self) -> SendStats {
         self.stats
+    }
+
+    pub(crate) fn stats_mut(&mut self) -> &mut SendStats {
+        &mut self.stats
     }
 }
 

@@ -2,10 +2,12 @@
 //! pixels (no GPU needed), integer nearest-neighbour scaling with the aspect ratio kept, windowed
 //! or fullscreen.
 //!
-//! The window runs its own event-loop thread. [`WindowOutput::present`] (called on the engine's
-//! presenter thread) copies the frame into a back buffer under a short lock and wakes the window
-//! thread, which swaps it in and draws it: presenting never waits for the display, and nothing
-//! here touches render workers.
+//! Every window of the process lives on one event-loop thread (winit allows one event loop per
+//! process), so several windows, e.g. one per monitor, each with its own presenter, work
+//! together. [`WindowOutput::present`] (called on the engine's presenter thread) copies the
+//! frame into that window's back buffer under a short lock and wakes the event loop, which swaps
+//! it in and draws it: presenting never waits for the display, and nothing here touches render
+//! workers.
 //!
 //! Keys: `q` or Esc quits (the next `present` returns `Ok(false)`), space pauses (the window
 //! keeps showing the frame it has), `n` / `p` ask for the next / previous playlist entry
@@ -15,11 +17,10 @@ use std::num::NonZeroU32;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use tickframe_core::{Frame, FrameRef, Rgba, Size, Tick};
 use tickframe_engine::{Output, RunInfo};
 use winit::application::ApplicationHandler;
@@ -34,16 +35,19 @@ use winit::window::{Fullscreen, Window, WindowId};
 pub struct WindowConfig {
     /// Window title. Default `"tickframe"`.
     pub title: String,
-    /// Borderless fullscreen on the current monitor. Default `false`.
+    /// Borderless fullscreen (on `monitor`, or the current one). Default `false`.
     pub fullscreen: bool,
     /// Initial integer scale of the frame in windowed mode; `None` picks the largest scale that
     /// keeps the window within 1280×720 (at least 1). Default `None`.
     pub scale: Option<u32>,
+    /// The monitor to open on, as numbered by the windowing system's monitor list (0 = first);
+    /// `None`: wherever the window manager puts it. Default `None`.
+    pub monitor: Option<usize>,
 }
 
 impl Default for WindowConfig {
     fn default() -> WindowConfig {
-        WindowConfig { title: "tickframe".into(), fullscreen: false, scale: None }
+        WindowConfig { title: "tickframe".into(), fullscreen: false, scale: None, monitor: None }
     }
 }
 
@@ -111,18 +115,76 @@ struct Shared {
     drawn: AtomicU64,
 }
 
-enum UserEvent {
-    NewFrame,
-    Quit,
+struct OpenRequest {
+    key: u64,
+    config: WindowConfig,
+    size: Size,
+    shared: Arc<Shared>,
+    reply: mpsc::Sender<Result<(), String>>,
 }
 
-/// A desktop window. Create it on any thread; the window itself lives on a thread of its own,
-/// started by [`Output::begin`].
+enum UserEvent {
+    Open(Box<OpenRequest>),
+    NewFrame(u64),
+    Close(u64),
+}
+
+/// The process's one event loop (winit allows one per process), on a thread of its own,
+/// serving every window.
+struct EventLoopThread {
+    proxy: Mutex<EventLoopProxy<UserEvent>>,
+}
+
+static EVENT_LOOP: OnceLock<Result<EventLoopThread, String>> = OnceLock::new();
+static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+
+fn event_loop() -> Result<&'static EventLoopThread, String> {
+    EVENT_LOOP
+        .get_or_init(|| {
+            let (tx, rx) = mpsc::channel();
+            let spawned = std::thread::Builder::new().name("tickframe-window".into()).spawn(move || {
+                let event_loop = match build_event_loop() {
+                    Ok(el) => el,
+                    Err(e) => {
+                        let _ = tx.send(Err(format!("cannot open a window: {e}")));
+                        return;
+                    }
+                };
+                let _ = tx.send(Ok(event_loop.create_proxy()));
+                let mut app = App { resumed: false, pending: Vec::new(), windows: Vec::new() };
+                if let Err(e) = event_loop.run_app(&mut app) {
+                    eprintln!("tickframe: the window event loop ended: {e}");
+                }
+                for w in &app.windows {
+                    w.shared.quit.store(true, Ordering::Release);
+                }
+            });
+            if let Err(e) = spawned {
+                return Err(format!("starting the window thread: {e}"));
+            }
+            match rx.recv_timeout(Duration::from_secs(10)) {
+                Ok(Ok(proxy)) => Ok(EventLoopThread { proxy: Mutex::new(proxy) }),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err("the window event loop did not start within 10 s".into()),
+            }
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+impl EventLoopThread {
+    fn send(&self, event: UserEvent) -> bool {
+        self.proxy.lock().unwrap_or_else(|e| e.into_inner()).send_event(event).is_ok()
+    }
+}
+
+/// A desktop window. Create it on any thread; every window of the process lives on one
+/// event-loop thread, started by the first [`Output::begin`].
 pub struct WindowOutput {
     config: WindowConfig,
     shared: Arc<Shared>,
-    proxy: Option<EventLoopProxy<UserEvent>>,
-    thread: Option<JoinHandle<()>>,
+    key: Option<u64>,
+    name: String,
 }
 
 impl std::fmt::Debug for WindowOutput {
@@ -134,6 +196,10 @@ impl std::fmt::Debug for WindowOutput {
 impl WindowOutput {
     /// A window output with `config`; nothing opens before `begin`.
     pub fn new(config: WindowConfig) -> WindowOutput {
+        let name = match config.monitor {
+            Some(m) => format!("window:monitor={m}"),
+            None => "window".to_string(),
+        };
         WindowOutput {
             config,
             shared: Arc::new(Shared {
@@ -146,8 +212,8 @@ impl WindowOutput {
                 epoch: Instant::now(),
                 drawn: AtomicU64::new(0),
             }),
-            proxy: None,
-            thread: None,
+            key: None,
+            name,
         }
     }
 
@@ -167,11 +233,10 @@ impl WindowOutput {
     }
 
     fn stop(&mut self) {
-        if let Some(proxy) = self.proxy.take() {
-            let _ = proxy.send_event(UserEvent::Quit);
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        if let Some(key) = self.key.take()
+            && let Ok(el) = event_loop()
+        {
+            el.send(UserEvent::Close(key));
         }
     }
 }
@@ -188,45 +253,69 @@ fn build_event_loop() -> Result<EventLoop<UserEvent>, String> {
     {
         use winit::platform::wayland::EventLoopBuilderExtWayland;
         use winit::platform::x11::EventLoopBuilderExtX11;
-        // The window lives on its own thread, not the process's main thread.
+        // The windows live on their own thread, not the process's main thread.
         EventLoopBuilderExtX11::with_any_thread(&mut builder, true);
         EventLoopBuilderExtWayland::with_any_thread(&mut builder, true);
     }
     builder.build().map_err(|e| e.to_string())
 }
 
-struct App {
-    config: WindowConfig,
-    size: Size,
+/// One open window.
+struct Win {
+    key: u64,
     shared: Arc<Shared>,
-    ready: Option<mpsc::Sender<Result<(), String>>>,
-    window: Option<Rc<Window>>,
-    surface: Option<softbuffer::Surface<Rc<Window>, Rc<Window>>>,
+    window: Rc<Window>,
+    surface: softbuffer::Surface<Rc<Window>, Rc<Window>>,
     front: Option<Frame>,
 }
 
-impl App {
-    fn open(&mut self, el: &ActiveEventLoop) -> Result<(), String> {
-        let scale = self
-            .config
-            .scale
-            .unwrap_or_else(|| (1280 / self.size.width()).min(720 / self.size.height()).max(1));
-        let mut attrs = Window::default_attributes()
-            .with_title(self.config.title.clone())
-            .with_inner_size(PhysicalSize::new(self.size.width() * scale, self.size.height() * scale));
-        if self.config.fullscreen {
-            attrs = attrs.with_fullscreen(Some(Fullscreen::Borderless(None)));
-        }
-        let window = Rc::new(el.create_window(attrs).map_err(|e| format!("creating the window: {e}"))?);
-        let context =
-            softbuffer::Context::new(Rc::clone(&window)).map_err(|e| format!("softbuffer context: {e}"))?;
-        let surface = softbuffer::Surface::new(&context, Rc::clone(&window))
-            .map_err(|e| format!("softbuffer surface: {e}"))?;
-        self.window = Some(window);
-        self.surface = Some(surface);
-        Ok(())
-    }
+struct App {
+    resumed: bool,
+    /// Open requests that arrived before the event loop was resumed.
+    pending: Vec<OpenRequest>,
+    windows: Vec<Win>,
+}
 
+fn open_window(el: &ActiveEventLoop, req: &OpenRequest) -> Result<Win, String> {
+    let size = req.size;
+    let scale = req.config.scale.unwrap_or_else(|| (1280 / size.width()).min(720 / size.height()).max(1));
+    let mut attrs = Window::default_attributes()
+        .with_title(req.config.title.clone())
+        .with_inner_size(PhysicalSize::new(size.width() * scale, size.height() * scale));
+    let monitor = match req.config.monitor {
+        None => None,
+        Some(n) => {
+            let monitors: Vec<_> = el.available_monitors().collect();
+            let m = monitors.get(n).cloned().ok_or_else(|| {
+                format!(
+                    "monitor {n} does not exist: this display has {} monitor(s), numbered from 0",
+                    monitors.len()
+                )
+            })?;
+            Some(m)
+        }
+    };
+    if req.config.fullscreen {
+        // Also size and place the window over the monitor: without a window manager (a kiosk X
+        // server, Xvfb) the fullscreen hint alone changes nothing.
+        if let Some(m) =
+            monitor.clone().or_else(|| el.primary_monitor()).or_else(|| el.available_monitors().next())
+        {
+            attrs = attrs.with_inner_size(m.size()).with_position(m.position());
+        }
+        attrs = attrs.with_fullscreen(Some(Fullscreen::Borderless(monitor)));
+    } else if let Some(m) = &monitor {
+        attrs = attrs.with_position(m.position());
+    }
+    let window = Rc::new(el.create_window(attrs).map_err(|e| format!("creating the window: {e}"))?);
+    let context =
+        softbuffer::Context::new(Rc::clone(&window)).map_err(|e| format!("softbuffer context: {e}"))?;
+    let surface = softbuffer::Surface::new(&context, Rc::clone(&window))
+        .map_err(|e| format!("softbuffer surface: {e}"))?;
+    Ok(Win { key: req.key, shared: Arc::clone(&req.shared), window, surface, front: None })
+}
+
+impl Win {
     fn draw(&mut self) {
         // Swap in the newest frame (an O(1) exchange under the lock), unless paused.
         if !self.shared.paused.load(Ordering::Relaxed) {
@@ -237,16 +326,13 @@ impl App {
                 self.shared.spare.lock().unwrap_or_else(|e| e.into_inner()).push(old);
             }
         }
-        let (Some(window), Some(surface), Some(frame)) = (&self.window, &mut self.surface, &self.front)
-        else {
-            return;
-        };
-        let PhysicalSize { width, height } = window.inner_size();
+        let Some(frame) = &self.front else { return };
+        let PhysicalSize { width, height } = self.window.inner_size();
         let (Some(w), Some(h)) = (NonZeroU32::new(width), NonZeroU32::new(height)) else { return };
-        if surface.resize(w, h).is_err() {
+        if self.surface.resize(w, h).is_err() {
             return;
         }
-        let Ok(mut buf) = surface.buffer_mut() else { return };
+        let Ok(mut buf) = self.surface.buffer_mut() else { return };
         let (scale, offset) = fit(frame.size(), (width, height));
         blit_scaled(frame.view(), scale, offset, width, &mut buf);
         if buf.present().is_ok() {
@@ -257,55 +343,56 @@ impl App {
     }
 }
 
+impl App {
+    fn open(&mut self, el: &ActiveEventLoop, req: &OpenRequest) {
+        let result = open_window(el, req).map(|w| self.windows.push(w));
+        let _ = req.reply.send(result);
+    }
+}
+
 impl ApplicationHandler<UserEvent> for App {
     fn resumed(&mut self, el: &ActiveEventLoop) {
-        if self.window.is_some() {
-            return;
-        }
-        let result = self.open(el);
-        let failed = result.is_err();
-        if let Some(tx) = self.ready.take() {
-            let _ = tx.send(result);
-        }
-        if failed {
-            el.exit();
+        self.resumed = true;
+        for req in std::mem::take(&mut self.pending) {
+            self.open(el, &req);
         }
     }
 
     fn user_event(&mut self, el: &ActiveEventLoop, event: UserEvent) {
         match event {
-            UserEvent::NewFrame => {
-                if let Some(w) = &self.window {
-                    w.request_redraw();
+            UserEvent::Open(req) if self.resumed => self.open(el, &req),
+            UserEvent::Open(req) => self.pending.push(*req),
+            UserEvent::NewFrame(key) => {
+                if let Some(w) = self.windows.iter().find(|w| w.key == key) {
+                    w.window.request_redraw();
                 }
             }
-            UserEvent::Quit => el.exit(),
+            UserEvent::Close(key) => self.windows.retain(|w| w.key != key),
         }
     }
 
-    fn window_event(&mut self, el: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+    fn window_event(&mut self, _el: &ActiveEventLoop, id: WindowId, event: WindowEvent) {
+        let Some(pos) = self.windows.iter().position(|w| w.window.id() == id) else { return };
+        let win = &mut self.windows[pos];
         match event {
             WindowEvent::CloseRequested => {
-                self.shared.quit.store(true, Ordering::Release);
-                el.exit();
+                win.shared.quit.store(true, Ordering::Release);
+                self.windows.remove(pos);
             }
             WindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => {
+                let shared = &win.shared;
                 match event.logical_key.as_ref() {
                     Key::Named(NamedKey::Escape) | Key::Character("q") => {
-                        self.shared.quit.store(true, Ordering::Release);
+                        shared.quit.store(true, Ordering::Release);
                     }
                     Key::Named(NamedKey::Space) => {
-                        self.shared.paused.fetch_xor(true, Ordering::AcqRel);
+                        shared.paused.fetch_xor(true, Ordering::AcqRel);
                     }
                     Key::Character("n") => {
-                        self.shared
-                            .commands
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(WindowCommand::Next);
+                        shared.commands.lock().unwrap_or_else(|e| e.into_inner()).push(WindowCommand::Next);
                     }
                     Key::Character("p") => {
-                        self.shared
+                        shared
                             .commands
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
@@ -314,12 +401,8 @@ impl ApplicationHandler<UserEvent> for App {
                     _ => {}
                 }
             }
-            WindowEvent::RedrawRequested => self.draw(),
-            WindowEvent::Resized(_) => {
-                if let Some(w) = &self.window {
-                    w.request_redraw();
-                }
-            }
+            WindowEvent::RedrawRequested => win.draw(),
+            WindowEvent::Resized(_) => win.window.request_redraw(),
             _ => {}
         }
     }
@@ -327,54 +410,25 @@ impl ApplicationHandler<UserEvent> for App {
 
 impl Output for WindowOutput {
     fn begin(&mut self, info: &RunInfo) -> anyhow::Result<()> {
-        let (ready_tx, ready_rx) = mpsc::channel();
-        let (proxy_tx, proxy_rx) = mpsc::channel();
-        let shared = Arc::clone(&self.shared);
-        let config = self.config.clone();
-        let size = info.size;
-        let thread = std::thread::Builder::new()
-            .name("tickframe-window".into())
-            .spawn(move || {
-                let event_loop = match build_event_loop() {
-                    Ok(el) => el,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(format!("cannot open a window: {e}")));
-                        return;
-                    }
-                };
-                let _ = proxy_tx.send(event_loop.create_proxy());
-                let mut app = App {
-                    config,
-                    size,
-                    shared: Arc::clone(&shared),
-                    ready: Some(ready_tx),
-                    window: None,
-                    surface: None,
-                    front: None,
-                };
-                if let Err(e) = event_loop.run_app(&mut app) {
-                    if let Some(tx) = app.ready.take() {
-                        let _ = tx.send(Err(format!("window event loop: {e}")));
-                    }
-                }
-                shared.quit.store(true, Ordering::Release);
-            })
-            .context("starting the window thread")?;
-        self.thread = Some(thread);
-        match ready_rx.recv_timeout(Duration::from_secs(10)) {
+        let el = event_loop().map_err(|e| {
+            anyhow!("{e} (is a display available? set DISPLAY or WAYLAND_DISPLAY, or use another --out)")
+        })?;
+        let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
+        let (reply, result) = mpsc::channel();
+        let req = OpenRequest {
+            key,
+            config: self.config.clone(),
+            size: info.size,
+            shared: Arc::clone(&self.shared),
+            reply,
+        };
+        anyhow::ensure!(el.send(UserEvent::Open(Box::new(req))), "the window event loop has ended");
+        match result.recv_timeout(Duration::from_secs(10)) {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                self.stop();
-                return Err(anyhow!(
-                    "{e} (is a display available? set DISPLAY or WAYLAND_DISPLAY, or use another --out)"
-                ));
-            }
-            Err(_) => {
-                self.stop();
-                return Err(anyhow!("the window did not open within 10 s"));
-            }
+            Ok(Err(e)) => return Err(anyhow!("{}: {e}", self.name)),
+            Err(_) => return Err(anyhow!("{}: the window did not open within 10 s", self.name)),
         }
-        self.proxy = proxy_rx.recv_timeout(Duration::from_secs(1)).ok();
+        self.key = Some(key);
         Ok(())
     }
 
@@ -382,6 +436,7 @@ impl Output for WindowOutput {
         if self.shared.quit.load(Ordering::Acquire) {
             return Ok(false);
         }
+        let Some(key) = self.key else { return Ok(false) };
         let mut buf = self
             .shared
             .spare
@@ -396,12 +451,10 @@ impl Output for WindowOutput {
             // The window had not drawn the previous frame yet: it is dropped in favour of this one.
             self.shared.spare.lock().unwrap_or_else(|e| e.into_inner()).push(old);
         }
-        if let Some(proxy) = &self.proxy
-            && proxy.send_event(UserEvent::NewFrame).is_err()
-        {
-            return Ok(false);
+        match event_loop() {
+            Ok(el) if el.send(UserEvent::NewFrame(key)) => Ok(true),
+            _ => Ok(false),
         }
-        Ok(true)
     }
 
     fn finish(&mut self, _frames: u64) -> anyhow::Result<()> {
@@ -421,7 +474,7 @@ impl Output for WindowOutput {
     }
 
     fn name(&self) -> &str {
-        "window"
+        &self.name
     }
 }
 

@@ -116,13 +116,38 @@ pub enum OutputSpec {
     Raw,
     /// Rendered and dropped.
     Null,
-    /// A desktop window (`window`, or `window:fullscreen`).
+    /// A desktop window (`window`, `window:fullscreen`, `window:monitor=N`,
+    /// `window:fullscreen:monitor=N`).
     Window {
         /// Borderless fullscreen.
         fullscreen: bool,
+        /// The monitor (0 = first), when given.
+        monitor: Option<usize>,
     },
     /// A network LED controller: `ddp://…`, `e131://…`, `artnet://…`, `opc://…`.
     Device(String),
+    /// HUB75 panels on a Raspberry Pi: `hub75[:rows=…,cols=…,chain=…]`.
+    Hub75(String),
+}
+
+fn parse_window(text: &str) -> Result<OutputSpec, String> {
+    let (mut fullscreen, mut monitor) = (false, None);
+    for opt in text.split(':').skip(1) {
+        match opt.split_once('=') {
+            None if opt == "fullscreen" && !fullscreen => fullscreen = true,
+            Some(("monitor", n)) if monitor.is_none() => {
+                monitor = Some(n.parse::<usize>().map_err(|_| {
+                    format!("`{text}`: `monitor={n}` is not a monitor number (0 = the first)")
+                })?);
+            }
+            _ => {
+                return Err(format!(
+                    "`{text}`: unknown or repeated window option `{opt}` (expected e.g. `window`, `window:fullscreen`, `window:monitor=1` or `window:fullscreen:monitor=0`)"
+                ));
+            }
+        }
+    }
+    Ok(OutputSpec::Window { fullscreen, monitor })
 }
 
 impl OutputSpec {
@@ -136,14 +161,14 @@ impl OutputSpec {
             "terminal" => Ok(OutputSpec::Terminal),
             "raw" => Ok(OutputSpec::Raw),
             "null" => Ok(OutputSpec::Null),
-            "window" => Ok(OutputSpec::Window { fullscreen: false }),
-            "window:fullscreen" => Ok(OutputSpec::Window { fullscreen: true }),
+            _ if text == "window" || text.starts_with("window:") => parse_window(text),
             _ if text.contains("://") => Ok(OutputSpec::Device(text.to_string())),
+            _ if text == "hub75" || text.starts_with("hub75:") => Ok(OutputSpec::Hub75(text.to_string())),
             _ => match text.strip_prefix("png-dir:") {
                 Some(dir) if !dir.is_empty() => Ok(OutputSpec::PngDir(PathBuf::from(dir))),
                 _ => Err(format!(
                     "unknown output `{text}`: expected `terminal`, `window`, `window:fullscreen`, `png-dir:DIR`, \
-                     `raw`, `null`, or a controller URL such as `ddp://192.168.1.50`, \
+                     `raw`, `null`, `hub75:rows=64,cols=64,chain=4`, or a controller URL such as `ddp://192.168.1.50`, \
                      `e131://239.255.0.1?universe=1`, `artnet://10.0.0.7?universe=0`, `opc://localhost:7890`"
                 )),
             },
@@ -153,6 +178,9 @@ impl OutputSpec {
     /// Whether frames go out at their real pace (displays and devices) rather than as fast as
     /// possible (files, pipes).
     pub fn is_realtime(&self) -> bool {
-        matches!(self, OutputSpec::Terminal | OutputSpec::Window { .. } | OutputSpec::Device(_))
+        matches!(
+            self,
+            OutputSpec::Terminal | OutputSpec::Window { .. } | OutputSpec::Device(_) | OutputSpec::Hub75(_)
+        )
     }
 }

@@ -3,6 +3,7 @@
 
 mod alloc;
 mod common;
+mod device;
 mod faults;
 mod loopback;
 mod screen;

@@ -114,9 +114,13 @@ fn oled_example_bytes_sent_against_full_frames() {
     let mut renderer = Renderer::default();
     let mut frame = Frame::new(size);
     let mut packed = vec![0u8; mono_len(frame.view())];
-    // 10 s of each of the first two playlist entries' worth: ticks 0..600 and 480..1080 overlap
-    // the text → life transition; step 1 tick (60 fps).
-    let ticks = 0..1200u64;
+    // The whole playlist loop, every tick (60 fps), plus the first tick of the next pass (the
+    // transition back to the first entry).
+    let playlist = file.root_playlist.as_ref().expect("oled.toml is a playlist");
+    assert!(playlist.is_looping());
+    let loop_ticks = playlist.total_ticks();
+    assert!(loop_ticks >= 60 * 40, "the loop is {loop_ticks} ticks");
+    let ticks = 0..loop_ticks + 1;
     let n = ticks.end - ticks.start;
     for tick in ticks {
         let ctx = RenderContext::new(size, file.rate, file.seed, tick);
@@ -140,7 +144,7 @@ fn oled_example_bytes_sent_against_full_frames() {
     let (totals, frames) = screen.totals();
     assert_eq!(frames, n);
     println!(
-        "oled 128x64 mono, {n} frames: {} bytes sent vs {} full-frame bytes ({:.1}%), {:.1} rects/frame",
+        "oled 128x64 mono, {n} frames (ticks 0..={loop_ticks}, the whole loop and the first tick of the next): {} bytes sent vs {} full-frame bytes ({:.1}%), {:.1} rects/frame",
         totals.bytes,
         totals.full_frame_bytes,
         100.0 * totals.bytes as f64 / totals.full_frame_bytes as f64,

@@ -47,6 +47,9 @@ pub struct SceneFile {
     pub warnings: Vec<String>,
     /// The scene file's text, exactly as read (for traces: hash it to identify the scene).
     pub source: String,
+    /// Device outputs named by `[[output]]` tables, in file order (used when no `--out` is
+    /// given); their URLs are checked by whoever opens them.
+    pub outputs: Vec<super::SceneOutput>,
 }
 
 impl std::fmt::Debug for SceneFile {
@@ -218,6 +221,7 @@ fn parse(
         message,
     };
     let root = toml_tree::parse(source).map_err(invalid)?;
+    let outputs = super::outputs::describe_outputs(&root, base_dir).map_err(invalid)?;
     let (header, desc) = describe_file(root).map_err(invalid)?;
     let size = match (overrides.size, header.size) {
         (Some(s), _) | (None, Some(s)) => s,
@@ -253,6 +257,7 @@ fn parse(
         root_playlist,
         warnings: all,
         source: source.to_string(),
+        outputs,
     })
 }
 
@@ -426,7 +431,7 @@ fn describe_file(root: Table) -> Res<(Header, Desc)> {
             _ => {}
         }
     }
-    let node = describe_node(&root, "", &["seed", "display"], "the top level")?;
+    let node = describe_node(&root, "", &["seed", "display", "output"], "the top level")?;
     Ok((header, node))
 }
 

@@ -5,9 +5,11 @@
 //! file, line and column and says what was expected; `docs/scene-files.md` describes the format.
 
 mod loader;
+mod outputs;
 mod toml_tree;
 
 pub use loader::{
     DisplayColor, MonoDisplay, Overrides, SceneFile, SceneFileError, demo_scene, load_scene_file,
     parse_scene_str,
 };
+pub use outputs::SceneOutput;

@@ -72,7 +72,7 @@ fn bad_scene_files_give_precise_errors() {
         ),
         (
             "sed = 3\n[display]\nwidth = 8\nheight = 4\n[[playlist]]\nduration = 1\nscene = \"solid\"\n",
-            "bad.toml:1:1: unknown key `sed` in a playlist node (the top level) (did you mean `seed`?); expected `playlist`, `loop`, `seed` or `display`",
+            "bad.toml:1:1: unknown key `sed` in a playlist node (the top level) (did you mean `seed`?); expected `playlist`, `loop`, `seed`, `display` or `output`",
         ),
         (
             "[display]\nwidth = 8\nheight = 4\nfsp = 60\n",
