@@ -66,8 +66,8 @@ pub struct RenderOpts {
     /// Override the scene file's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Override the frame rate: `60`, `30000/1001` or `29.97`.
-    #[arg(long, value_parser = parse_rate)]
+    /// Override the frame rate: `60`, `30000/1001` or `29.97` (at least 0.01 fps).
+    #[arg(long, value_parser = parse_rate, allow_hyphen_values = true)]
     pub fps: Option<FrameRate>,
     /// Override the display size, `WIDTHxHEIGHT` (each 1..=16384).
     #[arg(long, value_parser = Size::parse)]
@@ -95,8 +95,20 @@ impl From<DrawArg> for DrawMode {
     }
 }
 
+/// The slowest frame rate accepted: one frame every 100 seconds.
+pub const MIN_FPS: f64 = 0.01;
+
 fn parse_rate(s: &str) -> Result<FrameRate, String> {
-    FrameRate::parse(s).map_err(|e| e.to_string())
+    if s.trim_start().starts_with('-') {
+        return Err(format!("the frame rate must be positive, got `{s}`"));
+    }
+    let rate = FrameRate::parse(s).map_err(|e| e.to_string())?;
+    if rate.as_f64() < MIN_FPS {
+        return Err(format!(
+            "the frame rate {s} is below the minimum of {MIN_FPS} fps (one frame every 100 s)"
+        ));
+    }
+    Ok(rate)
 }
 
 /// The commands.

@@ -164,6 +164,16 @@ fn play_rejects_bad_engine_options_with_exit_2() {
         (&["play", "--out", "null", "--fps", "100000"], "invalid frame rate"),
         (&["play", "--out", "null", "--fps", "nan"], "invalid frame rate"),
         (&["play", "--out", "null", "--miss", "sometimes"], "sometimes"),
+        (&["play", "--out", "null", "--cache-mb", "1e8"], "more than the maximum of 65536 MiB"),
+        (&["play", "--out", "null", "--cache-mb", "-3"], "--cache-mb must be a positive number"),
+        (&["play", "--out", "null", "--fps", "1/1000000000"], "below the minimum of 0.01 fps"),
+        (&["play", "--out", "null", "--fps", "0.0001"], "below the minimum of 0.01 fps"),
+        (&["play", "--out", "null", "--fps", "-5"], "the frame rate must be positive, got `-5`"),
+        (&["play", "--out", "null", "--workers", "100000"], "at most 256 worker threads"),
+        (
+            &["play", "--out", "null", "--size", "16384x16384", "--workers", "200"],
+            "more than this machine's memory",
+        ),
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
@@ -269,4 +279,29 @@ fn raw_frames_are_identical_with_1_and_4_workers() {
     assert!(a.status.success() && b.status.success(), "{}{}", stderr(&a), stderr(&b));
     assert_eq!(a.stdout.len(), 30 * 32 * 8 * 4);
     assert!(a.stdout == b.stdout, "raw bytes differ between 1 and 4 workers");
+}
+
+#[test]
+fn a_failing_frame_log_still_gives_the_summary_and_the_report() {
+    let dir = scratch("logfail");
+    let report = dir.join("r.json");
+    let o = run(&[
+        "play",
+        "examples/oled.toml",
+        "--out",
+        "null",
+        "--seconds",
+        "0.3",
+        "--log-frames",
+        "/dev/full",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{msg}");
+    assert!(msg.contains("interval p50"), "no summary: {msg}");
+    assert!(msg.contains("frame log FAILED") && msg.contains("/dev/full"), "{msg}");
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["outputs"][0]["presented"], 18);
+    assert!(r["log"]["error"].as_str().unwrap().contains("No space left"), "{}", r["log"]);
 }
