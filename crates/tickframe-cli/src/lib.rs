@@ -165,17 +165,17 @@ pub enum Command {
         /// The scene file (TOML).
         file: PathBuf,
     },
-    /// Measure single-core render time per frame, allocations per frame, and compare with the
-    /// reference renderers this project replaces.
+    /// Measure single-core render time and allocations per frame (against the reference
+    /// renderers this project replaces), worker scaling, and naive-loop vs render-ahead pacing.
     Bench {
         /// Only these scenes (default: every built-in scene, plus the confetti preset).
         #[arg(long, value_delimiter = ',')]
         scenes: Vec<String>,
-        /// Frame sizes to measure, e.g. `256x64,128x64`.
-        #[arg(long, value_delimiter = ',', value_parser = Size::parse, default_value = "256x64")]
+        /// Frame sizes to measure (fewer for a quicker run), e.g. `256x64,128x64`.
+        #[arg(long, value_delimiter = ',', value_parser = Size::parse, default_value = bench::DEFAULT_SIZES)]
         sizes: Vec<Size>,
-        /// Frames to render per scene and size (mandelbrot always covers one full zoom cycle
-        /// unless this is smaller).
+        /// Most frames to render per scene and size for the single-core measurement (and per
+        /// engine scaling run); `--case-seconds` bounds them in time too.
         #[arg(long, default_value_t = 600)]
         frames: u64,
         /// Write the results as JSON to this file too.

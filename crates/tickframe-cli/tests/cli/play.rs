@@ -3,7 +3,7 @@
 use tickframe_core::{DrawMode, RenderContext, Renderer, frame_hash};
 use tickframe_scenes::file::{Overrides, load_scene_file};
 
-use crate::common::{decode_png, repo, run, scratch, stderr};
+use crate::common::{bin, decode_png, repo, run, scratch, stderr};
 
 #[test]
 fn scenes_lists_every_builtin_scene_with_parameters() {
@@ -147,12 +147,63 @@ fn play_null_reports_a_summary() {
 fn bench_measures_and_compares() {
     let dir = scratch("bench");
     let json = dir.join("bench.json");
-    let o = run(&["bench", "--scenes", "solid,confetti", "--frames", "20", "--json", json.to_str().unwrap()]);
+    // Run from another folder: the image scene's assets are found through the source tree.
+    let o = bin()
+        .args([
+            "bench",
+            "--scenes",
+            "solid,confetti,image",
+            "--sizes",
+            "256x64,32x16",
+            "--frames",
+            "20",
+            "--pacing-frames",
+            "8",
+            "--case-seconds",
+            "0.1",
+            "--max-workers",
+            "2",
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!stderr(&o).contains("skipping"), "{}", stderr(&o));
+    for header in
+        ["p50 ms", "alloc/f", "vs reference", "fps, 1..N workers", "efficiency", "naive w/f", "drop n/r/i"]
+    {
+        assert!(text.contains(header), "no `{header}` column: {text}");
+    }
     assert!(text.contains("confetti") && text.contains("faster"), "{text}");
-    let rows: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-    assert_eq!(rows.as_array().unwrap().len(), 2);
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(doc["format"], "tickframe-bench");
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 6, "3 scenes × 2 sizes");
+    let sizes: Vec<&str> = rows.iter().map(|r| r["size"].as_str().unwrap()).collect();
+    assert!(sizes.contains(&"256x64") && sizes.contains(&"32x16"), "{sizes:?}");
+    for r in rows {
+        let s = &r["single_core"];
+        assert!(s["frames"].as_u64().unwrap() >= 5, "{r}");
+        assert!(s["p50_ms"].as_f64().unwrap() > 0.0 && s["allocs_per_frame"].as_f64().is_some(), "{r}");
+        let sc = &r["scaling"];
+        assert_eq!(sc["fps_by_workers"].as_array().unwrap().len(), 2, "{r}");
+        assert_eq!(sc["efficiency_by_workers"][0], 1.0, "{r}");
+        assert!(sc["fps_by_workers"][0].as_f64().unwrap() > 0.0, "{r}");
+        let p = &r["pacing"];
+        for run in ["naive", "ahead_repeat", "ahead_inline"] {
+            for key in ["work_mean_ms", "dropped", "interval_p99_ms", "interval_max_ms", "inline_renders"] {
+                assert!(!p[run][key].is_null(), "pacing.{run}.{key} missing: {r}");
+            }
+        }
+        // The naive loop renders every presented frame inline; render-ahead with repeat never does.
+        assert_eq!(p["naive"]["inline_renders"], p["naive"]["presented"], "{r}");
+        assert_eq!(p["ahead_repeat"]["inline_renders"], 0, "{r}");
+    }
+    let o = run(&["bench", "--scenes", "solid", "--sizes", "8x8", "--case-seconds", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
 #[test]
