@@ -356,3 +356,83 @@ fn a_failing_frame_log_still_gives_the_summary_and_the_report() {
     assert_eq!(r["outputs"][0]["presented"], 18);
     assert!(r["log"]["error"].as_str().unwrap().contains("No space left"), "{}", r["log"]);
 }
+
+#[test]
+fn the_scene_key_follows_the_scene_files_content() {
+    let dir = scratch("scenekey");
+    let file = dir.join("s.toml");
+    let key = |text: &str| {
+        std::fs::write(&file, text).unwrap();
+        let report = dir.join("r.json");
+        let o = run(&[
+            "play",
+            file.to_str().unwrap(),
+            "--out",
+            "null",
+            "--seconds",
+            "0.05",
+            "--report",
+            report.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        r["scene_key"].as_str().unwrap().to_string()
+    };
+    let base =
+        "seed = 1\nscene = \"solid\"\ncolor = \"#ff0000\"\n[display]\nwidth = 16\nheight = 8\nfps = 60\n";
+    let a = key(base);
+    assert_eq!(a.len(), 32);
+    assert_eq!(key(base), a, "the same content gives the same key");
+    // Any change of content (a colour, even a comment) gives another key: the cache, keyed by
+    // (scene key, tick), can never serve a frame of the old file.
+    assert_ne!(key(&base.replace("#ff0000", "#00ff00")), a);
+    assert_ne!(key(&format!("# edited\n{base}")), a);
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_with_the_report_and_the_log_written() {
+    let dir = scratch("ctrlc");
+    let report = dir.join("r.json");
+    let log = dir.join("l.jsonl");
+    let child = bin()
+        .args([
+            "play",
+            "examples/oled.toml",
+            "--out",
+            "null",
+            "--seconds",
+            "30",
+            "--report",
+            report.to_str().unwrap(),
+            "--log-frames",
+            log.to_str().unwrap(),
+        ])
+        .current_dir(repo())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until frames are being logged, then interrupt.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::metadata(&log).map_or(0, |m| m.len()) == 0 && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let o = child.wait_with_output().unwrap();
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{msg}");
+    assert!(msg.contains("interval p50"), "summary printed: {msg}");
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let out = &r["outputs"][0];
+    assert_eq!(out["finished"], false, "an interrupted run does not look complete");
+    let presented = out["presented"].as_u64().unwrap();
+    assert!(presented > 0 && presented < 30 * 60, "{out}");
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines.lines().count() as u64, r["log"]["written"].as_u64().unwrap(), "log flushed");
+    assert_eq!(r["log"]["written"].as_u64().unwrap() + r["log"]["dropped"].as_u64().unwrap(), presented);
+    for line in lines.lines() {
+        let _: serde_json::Value = serde_json::from_str(line).expect("every line complete JSON");
+    }
+}
