@@ -318,10 +318,11 @@ pub fn play(
         }
     };
     // Every frame buffer the run can hold at once: the cache's frames (at most the engine's
-    // look-ahead), one in flight per worker, two per output plus each output's own frame.
+    // look-ahead), two per worker (in flight, not yet evicted), three per output plus each
+    // output's own frame.
     let outputs_n = specs.len().max(1);
     let cache_frames = (cache_bytes / frame_bytes.max(1)).min(EngineConfig::default().max_lookahead as usize);
-    let buffers = cache_frames + workers + 3 * outputs_n + 2;
+    let buffers = cache_frames + 2 * workers + 4 * outputs_n + 2;
     let footprint = buffers as f64 * frame_bytes as f64;
     if let Some(bytes) = physical
         && footprint > bytes as f64 * 0.9

@@ -505,9 +505,11 @@ impl Engine {
             let min = if cfg.min_lookahead > 0 { cfg.min_lookahead } else { workers as u64 + 1 }.min(max);
             (min, 2 * workers as u64 + 2)
         };
-        // Entry slots and recycled buffers: what the window can hold plus what is in flight;
-        // never proportional to the byte budget.
-        let slots = max as usize + workers + 2 * presenters + 2;
+        // Entry slots and recycled buffers, never proportional to the byte budget. At most in use
+        // at once: the window's frames, up to one stale frame per worker not yet evicted, one in
+        // flight per worker, and three per presenter (shown, previous, being released). The pool
+        // holds them all, so recycling never drops a buffer that would have to be reallocated.
+        let slots = max as usize + 2 * workers + 3 * presenters + 2;
         let buffers_bound = slots;
         let entries = self.control.entries().map_or(0, |e| e.entries().min(MAX_TIMED_ENTRIES));
         let info = RunInfo {
@@ -523,7 +525,7 @@ impl Engine {
                 cache: FrameCache::with_slots(if cfg.render_ahead { cfg.cache_bytes } else { 0 }, slots),
                 pool: Vec::with_capacity(buffers_bound),
                 buffers: 0,
-                buffers_extra: workers + 2 * presenters,
+                buffers_extra: workers + 3 * presenters,
                 cursor: 0,
                 in_flight: Vec::with_capacity(workers + presenters),
                 presenter_ticks: vec![0; outputs.len()],
