@@ -4,10 +4,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use tickframe_core::Tick;
 use tickframe_core::{RenderContext, Renderer, Timebase};
 use tickframe_engine::{
-    Engine, EngineConfig, EngineError, FaultPolicy, FrameLogWriter, MissPolicy, RunOptions, SceneKey,
+    Engine, EngineConfig, EngineError, EntryIndex, FaultPolicy, FrameLogWriter, MAX_WORKERS, MissPolicy,
+    RunOptions, SceneKey, physical_memory_kib,
 };
+use tickframe_scenes::compose::Playlist;
 use tickframe_scenes::file::{Overrides, SceneFile, demo_scene};
 use tickframe_scenes::photo::ClockStart;
 use tickframe_scenes::registry::builtin_scenes;
@@ -70,15 +73,15 @@ pub enum FaultArg {
 /// `play`'s render-ahead engine options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EngineArgs {
-    /// Worker threads rendering ahead (at least 1). Default: the machine's cores.
+    /// Worker threads rendering ahead (1..=256). Default: the machine's cores.
     #[arg(long)]
     pub workers: Option<usize>,
-    /// Frame cache budget in MiB (at least one frame). Default: 2 seconds of frames, at most
-    /// 256 MiB, at least 2 frames per worker.
-    #[arg(long)]
+    /// Frame cache budget in MiB (at least one frame, at most 65536 MiB and the machine's
+    /// memory). Default: 2 seconds of frames, at most 256 MiB, at least one frame.
+    #[arg(long, allow_hyphen_values = true)]
     pub cache_mb: Option<f64>,
     /// On a miss (the due frame is not ready): `repeat` the previous frame, or render `inline`
-    /// when the time before the next deadline allows.
+    /// when 1.5× the recent render time fits before the deadline (else repeat).
     #[arg(long, value_enum, default_value_t = MissArg::Repeat)]
     pub miss: MissArg,
     /// What a render that panicked twice shows: `error-frame` (red/black stripes) or `previous`.
@@ -88,7 +91,8 @@ pub struct EngineArgs {
     #[arg(long)]
     pub report: Option<PathBuf>,
     /// Write one JSON line per presented frame to this file (non-blocking; dropped records are
-    /// counted in the summary).
+    /// counted in the summary). A write error is reported after the run (exit 2); the summary
+    /// and `--report` are still written.
     #[arg(long)]
     pub log_frames: Option<PathBuf>,
     /// Present every tick in order as fast as possible instead of at real-time deadlines (for
@@ -121,6 +125,63 @@ impl Default for EngineArgs {
 pub fn scene_key(scene: &SceneFile) -> SceneKey {
     let text = format!("{}\0{}\0{}\0{}", scene.source, scene.seed, scene.size, scene.rate);
     SceneKey(xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+}
+
+/// The largest `--cache-mb`.
+pub const MAX_CACHE_MB: f64 = 65536.0;
+/// The default cache budget's ceiling (the default is two seconds of frames).
+const DEFAULT_CACHE_MAX: usize = 256 << 20;
+
+/// The entries of a root playlist, for next/previous and for naming a slow entry.
+struct PlaylistEntries(Arc<Playlist>);
+
+impl PlaylistEntries {
+    /// The pass containing `tick` and its first tick.
+    fn pass(&self, tick: Tick) -> (u64, Tick) {
+        let p = &self.0;
+        if p.is_looping() && p.total_ticks() > 0 {
+            let pass = tick / p.total_ticks();
+            (pass, pass * p.total_ticks())
+        } else {
+            (0, 0)
+        }
+    }
+}
+
+impl EntryIndex for PlaylistEntries {
+    fn entries(&self) -> usize {
+        self.0.len()
+    }
+
+    fn entry_at(&self, tick: Tick) -> usize {
+        self.0.position(tick).entry
+    }
+
+    fn next_start(&self, tick: Tick) -> Option<Tick> {
+        let p = &self.0;
+        let (pass, base) = self.pass(tick);
+        let e = p.position(tick).entry;
+        if e + 1 < p.len() {
+            Some(base + p.start_of(e + 1))
+        } else if p.is_looping() {
+            Some((pass + 1).saturating_mul(p.total_ticks()))
+        } else {
+            None
+        }
+    }
+
+    fn previous_start(&self, tick: Tick) -> Option<Tick> {
+        let p = &self.0;
+        let (pass, base) = self.pass(tick);
+        let e = p.position(tick).entry;
+        if e > 0 {
+            Some(base + p.start_of(e - 1))
+        } else if pass > 0 {
+            Some((pass - 1) * p.total_ticks() + p.start_of(p.len() - 1))
+        } else {
+            Some(0)
+        }
+    }
 }
 
 /// Set by the Ctrl-C handler (installed once per process).
@@ -213,10 +274,32 @@ pub fn play(
     if eng.workers == Some(0) {
         return Err(Failure::BadInput("--workers must be at least 1 (got 0)".into()));
     }
-    if let Some(mb) = eng.cache_mb
-        && !(mb.is_finite() && mb > 0.0)
+    if let Some(w) = eng.workers
+        && w > MAX_WORKERS
     {
-        return Err(Failure::BadInput(format!("--cache-mb must be a positive number of MiB, got {mb}")));
+        return Err(Failure::BadInput(format!(
+            "--workers {w} is too many: tickframe starts at most {MAX_WORKERS} worker threads (this machine has {} cores)",
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        )));
+    }
+    let physical = physical_memory_kib().map(|k| k.saturating_mul(1024));
+    if let Some(mb) = eng.cache_mb {
+        if !(mb.is_finite() && mb > 0.0) {
+            return Err(Failure::BadInput(format!("--cache-mb must be a positive number of MiB, got {mb}")));
+        }
+        if mb > MAX_CACHE_MB {
+            return Err(Failure::BadInput(format!(
+                "--cache-mb {mb} is more than the maximum of {MAX_CACHE_MB} MiB"
+            )));
+        }
+        if let Some(bytes) = physical
+            && mb * 1048576.0 > bytes as f64
+        {
+            return Err(Failure::BadInput(format!(
+                "--cache-mb {mb} is more than this machine's memory ({:.0} MiB)",
+                bytes as f64 / 1048576.0
+            )));
+        }
     }
     if specs.contains(&OutputSpec::Terminal) && !TerminalOutput::available() {
         return Err(Failure::BadInput(
@@ -232,7 +315,7 @@ pub fn play(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
     let cache_bytes = match eng.cache_mb {
         Some(mb) => {
-            let bytes = (mb * 1048576.0).min(usize::MAX as f64) as usize;
+            let bytes = (mb * 1048576.0) as usize;
             if bytes < frame_bytes {
                 return Err(Failure::BadInput(format!(
                     "--cache-mb {mb} holds less than one frame: a {} frame is {frame_bytes} bytes ({:.3} MiB)",
@@ -243,10 +326,29 @@ pub fn play(
             bytes
         }
         None => {
+            // Two seconds of frames within the default budget, but always at least one frame.
             let two_seconds = tb.ticks_for_seconds(2.0).max(1) as usize;
-            (two_seconds * frame_bytes).min(256 << 20).max((2 * workers + 2) * frame_bytes)
+            two_seconds.saturating_mul(frame_bytes).min(DEFAULT_CACHE_MAX).max(frame_bytes)
         }
     };
+    // Every frame buffer the run can hold at once: the cache's frames (at most the engine's
+    // look-ahead), two per worker (in flight, not yet evicted), three per output plus each
+    // output's own frame.
+    let outputs_n = specs.len().max(1);
+    let cache_frames = (cache_bytes / frame_bytes.max(1)).min(EngineConfig::default().max_lookahead as usize);
+    let buffers = cache_frames + 2 * workers + 4 * outputs_n + 2;
+    let footprint = buffers as f64 * frame_bytes as f64;
+    if let Some(bytes) = physical
+        && footprint > bytes as f64 * 0.9
+    {
+        return Err(Failure::BadInput(format!(
+            "a {} frame is {:.1} MiB and this run would hold up to {buffers} of them ({:.1} GiB: cache, {workers} worker(s), outputs), more than this machine's memory ({:.1} GiB); use a smaller --size, fewer --workers or a smaller --cache-mb",
+            scene.size,
+            frame_bytes as f64 / 1048576.0,
+            footprint / f64::from(1u32 << 30),
+            bytes as f64 / f64::from(1u32 << 30)
+        )));
+    }
     let paced = !eng.unpaced && !files;
     let frames = match seconds {
         Some(s) => Some(tb.ticks_for_seconds(s).max(1)),
@@ -300,9 +402,13 @@ pub fn play(
         ..EngineConfig::default()
     };
     let base = RenderContext::new(scene.size, scene.rate, scene.seed, 0);
-    let engine = Engine::new(Arc::clone(&scene.root), scene_key(&scene), base, config)
+    let mut engine = Engine::new(Arc::clone(&scene.root), scene_key(&scene), base, config)
         .map_err(|e| Failure::BadInput(e.to_string()))?
         .with_alloc_counter(crate::alloc_count::allocations);
+    if let Some(playlist) = &scene.root_playlist {
+        // Window keys n/p jump between entries; a slow entry is named in the summary.
+        engine = engine.with_entries(Arc::new(PlaylistEntries(Arc::clone(playlist))));
+    }
     init_tracing();
     let log_writer = match &eng.log_frames {
         Some(path) => {
@@ -322,10 +428,9 @@ pub fn play(
         scene_name: scene_label(file),
     };
     let result = engine.run(outputs, run);
-    let log_stats = match log_writer {
-        Some(w) => Some(w.finish()?),
-        None => None,
-    };
+    // A failed log loses neither the summary nor the report: its error is returned last.
+    let log_stats = log_writer.map(FrameLogWriter::finish);
+    let log_error = log_stats.as_ref().and_then(|l| l.error.clone());
     let mut report = result.map_err(|e| match e {
         EngineError::Begin { .. } => Failure::BadInput(e.to_string()),
         e => Failure::Io(e.into()),
@@ -365,6 +470,12 @@ pub fn play(
         let text = serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?;
         write_atomically(path, text.as_bytes())
             .map_err(|e| Failure::BadInput(format!("cannot write `{}`: {e}", path.display())))?;
+    }
+    if let (Some(e), Some(path)) = (log_error, &eng.log_frames) {
+        return Err(Failure::Io(anyhow::anyhow!(
+            "writing the frame log `{}` failed: {e}; it is incomplete (the summary and report above are complete)",
+            path.display()
+        )));
     }
     if let Some(d) = device_reports.iter().find(|d| d.failed.is_some()) {
         return Err(Failure::Io(anyhow::anyhow!(

@@ -70,8 +70,8 @@ pub struct RenderOpts {
     /// Override the scene file's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Override the frame rate: `60`, `30000/1001` or `29.97`.
-    #[arg(long, value_parser = parse_rate)]
+    /// Override the frame rate: `60`, `30000/1001` or `29.97` (at least 0.01 fps).
+    #[arg(long, value_parser = parse_rate, allow_hyphen_values = true)]
     pub fps: Option<FrameRate>,
     /// Override the display size, `WIDTHxHEIGHT` (each 1..=16384).
     #[arg(long, value_parser = Size::parse)]
@@ -99,8 +99,20 @@ impl From<DrawArg> for DrawMode {
     }
 }
 
+/// The slowest frame rate accepted: one frame every 100 seconds.
+pub const MIN_FPS: f64 = 0.01;
+
 fn parse_rate(s: &str) -> Result<FrameRate, String> {
-    FrameRate::parse(s).map_err(|e| e.to_string())
+    if s.trim_start().starts_with('-') {
+        return Err(format!("the frame rate must be positive, got `{s}`"));
+    }
+    let rate = FrameRate::parse(s).map_err(|e| e.to_string())?;
+    if rate.as_f64() < MIN_FPS {
+        return Err(format!(
+            "the frame rate {s} is below the minimum of {MIN_FPS} fps (one frame every 100 s)"
+        ));
+    }
+    Ok(rate)
 }
 
 /// The commands.
@@ -157,17 +169,17 @@ pub enum Command {
         /// The scene file (TOML).
         file: PathBuf,
     },
-    /// Measure single-core render time per frame, allocations per frame, and compare with the
-    /// reference renderers this project replaces.
+    /// Measure single-core render time and allocations per frame (against the reference
+    /// renderers this project replaces), worker scaling, and naive-loop vs render-ahead pacing.
     Bench {
         /// Only these scenes (default: every built-in scene, plus the confetti preset).
         #[arg(long, value_delimiter = ',')]
         scenes: Vec<String>,
-        /// Frame sizes to measure, e.g. `256x64,128x64`.
-        #[arg(long, value_delimiter = ',', value_parser = Size::parse, default_value = "256x64")]
+        /// Frame sizes to measure (fewer for a quicker run), e.g. `256x64,128x64`.
+        #[arg(long, value_delimiter = ',', value_parser = Size::parse, default_value = bench::DEFAULT_SIZES)]
         sizes: Vec<Size>,
-        /// Frames to render per scene and size (mandelbrot always covers one full zoom cycle
-        /// unless this is smaller).
+        /// Most frames to render per scene and size for the single-core measurement (and per
+        /// engine scaling run); `--case-seconds` bounds them in time too.
         #[arg(long, default_value_t = 600)]
         frames: u64,
         /// Write the results as JSON to this file too.

@@ -26,6 +26,11 @@ struct Entry {
 }
 
 /// Cache statistics.
+///
+/// In a [`RunReport`](crate::RunReport), `bytes`, `frames` and `frames_ahead` are the values
+/// sampled at the last presented frame (the presenters sample them once per frame, before the
+/// run tears down), and `frames_max`, `frames_ahead_mean` and `frames_ahead_max` summarise those
+/// samples.
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
 pub struct CacheStats {
     /// Lookups that found their frame.
@@ -36,16 +41,24 @@ pub struct CacheStats {
     pub evictions: u64,
     /// Frames refused because they were further ahead than everything held and did not fit.
     pub rejected: u64,
-    /// Bytes held now.
+    /// Bytes held (see the type's documentation for when it is sampled).
     pub bytes: usize,
     /// The most bytes ever held (never above `budget_bytes`).
     pub peak_bytes: usize,
     /// The byte budget.
     pub budget_bytes: usize,
-    /// Frames held now.
+    /// Entry slots (allocated once; at most this many frames are held whatever the budget).
+    pub slots: usize,
+    /// Frames held.
     pub frames: usize,
-    /// Frames held now at or ahead of the presenter's tick (as of the last stats call).
+    /// Frames held at or ahead of the presenter's tick.
     pub frames_ahead: usize,
+    /// The most frames held at any sample.
+    pub frames_max: usize,
+    /// Frames ahead of the presenter, mean over the samples.
+    pub frames_ahead_mean: f64,
+    /// Frames ahead of the presenter, largest sample.
+    pub frames_ahead_max: usize,
 }
 
 /// Finished frames keyed by `(SceneKey, Tick)` and bounded in bytes.
@@ -57,9 +70,12 @@ pub struct CacheStats {
 /// 2. the entry furthest ahead, if it is further ahead than the new frame; otherwise the new
 ///    frame itself is refused (it is the least urgent).
 ///
+/// The same order applies when every entry slot is taken (the slot count is fixed when the
+/// cache is made, independent of the budget: a huge budget never preallocates anything).
+///
 /// Evicted frames whose `Arc` is not shared elsewhere go to a caller-supplied recycling list
 /// (pushed only within its capacity), so steady-state operation allocates nothing: entries live
-/// in a vector sized once for the budget.
+/// in a vector whose slots are allocated once.
 #[derive(Debug)]
 pub struct FrameCache {
     entries: Vec<Entry>,
@@ -74,15 +90,40 @@ pub fn recycle(pool: &mut Vec<Arc<Frame>>, mut frame: Arc<Frame>) {
     }
 }
 
+/// The most entry slots [`FrameCache::new`] allocates.
+pub const DEFAULT_MAX_SLOTS: usize = 1024;
+
 impl FrameCache {
-    /// A cache holding at most `budget_bytes` of frames, sized for frames of `frame_bytes` bytes
-    /// (entry slots are allocated once: `budget_bytes / frame_bytes + 1`).
+    /// A cache holding at most `budget_bytes` of frames, sized for frames of `frame_bytes` bytes:
+    /// `min(budget_bytes / frame_bytes + 1, DEFAULT_MAX_SLOTS)` entry slots, allocated once.
     pub fn new(budget_bytes: usize, frame_bytes: usize) -> FrameCache {
-        let slots = budget_bytes / frame_bytes.max(1) + 1;
+        let slots = (budget_bytes / frame_bytes.max(1)).saturating_add(1).min(DEFAULT_MAX_SLOTS);
+        FrameCache::with_slots(budget_bytes, slots)
+    }
+
+    /// A cache holding at most `budget_bytes` of frames in at most `slots` entries (at least 1),
+    /// allocated once.
+    pub fn with_slots(budget_bytes: usize, slots: usize) -> FrameCache {
+        let slots = slots.max(1);
         FrameCache {
             entries: Vec::with_capacity(slots),
-            stats: CacheStats { budget_bytes, ..CacheStats::default() },
+            stats: CacheStats { budget_bytes, slots, ..CacheStats::default() },
         }
+    }
+
+    /// Bytes held now.
+    pub fn bytes(&self) -> usize {
+        self.stats.bytes
+    }
+
+    /// Frames held now.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// How many frames of `frame_bytes` fit the budget.
@@ -157,7 +198,7 @@ impl FrameCache {
             self.remove(i, pool);
             self.stats.evictions -= 1; // a replacement, not an eviction
         }
-        while self.stats.bytes + bytes > self.stats.budget_bytes {
+        while self.stats.bytes + bytes > self.stats.budget_bytes || self.entries.len() == self.stats.slots {
             // 1. another key, or behind the presenter: oldest first.
             let stale = self
                 .entries
@@ -181,12 +222,6 @@ impl FrameCache {
                 }
             }
         }
-        if self.entries.len() == self.entries.capacity() {
-            // Only frames smaller than the sizing frame can get here; keep the slot count fixed.
-            self.stats.rejected += 1;
-            recycle(pool, value.frame);
-            return false;
-        }
         self.entries.push(Entry { key, tick, bytes, value });
         self.stats.bytes += bytes;
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.stats.bytes);
@@ -198,7 +233,8 @@ impl FrameCache {
         self.entries.iter().filter(|e| e.key == key && e.tick >= low).count()
     }
 
-    /// The statistics, with `frames_ahead` counted from `low` for `key`.
+    /// The statistics, with `bytes` and `frames` as of now and `frames_ahead` counted from `low`
+    /// for `key` (the sampled summaries are left at 0: the engine fills them in).
     pub fn stats(&self, key: SceneKey, low: Tick) -> CacheStats {
         CacheStats { frames: self.entries.len(), frames_ahead: self.frames_ahead(key, low), ..self.stats }
     }

@@ -17,8 +17,9 @@ pub enum MissPolicy {
     /// Show the previous frame again (the tick counts as dropped). Never costs presenter time.
     #[default]
     RepeatPrevious,
-    /// Render the frame on the presenter thread when the time left before the next deadline is
-    /// more than 1.5× the recent render time; otherwise repeat the previous frame.
+    /// Render the frame on the presenter thread when 1.5× the recent render time (the workers'
+    /// moving average) fits in the time left before **this** deadline; otherwise, and while no
+    /// render time is known yet, repeat the previous frame.
     RenderInline,
 }
 
@@ -33,11 +34,15 @@ pub enum FaultPolicy {
     PreviousFrame,
 }
 
+/// The most worker threads an engine starts ([`EngineConfig::workers`]): far more than any
+/// machine tickframe drives has cores; asking for more is a mistake, not a wish.
+pub const MAX_WORKERS: usize = 256;
+
 /// Engine settings. `EngineConfig::default()` gives the defaults stated on each field.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
     /// Worker threads rendering ahead. Default: `std::thread::available_parallelism()`.
-    /// Must be at least 1.
+    /// Must be at least 1 and at most [`MAX_WORKERS`].
     pub workers: usize,
     /// Byte budget of the frame cache (RGBA bytes of the frames it holds). Default 64 MiB.
     /// Must hold at least one frame.
@@ -84,6 +89,14 @@ pub enum EngineError {
     /// `workers` was 0.
     #[error("the engine needs at least one worker (got 0)")]
     NoWorkers,
+    /// `workers` was above [`MAX_WORKERS`].
+    #[error("the engine starts at most {max} workers (got {got})")]
+    TooManyWorkers {
+        /// The count asked for.
+        got: usize,
+        /// [`MAX_WORKERS`].
+        max: usize,
+    },
     /// The cache budget cannot hold a single frame.
     #[error(
         "the frame cache ({cache_bytes} bytes) is smaller than one frame ({frame_bytes} bytes); give it at least one frame"

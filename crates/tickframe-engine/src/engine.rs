@@ -1,10 +1,13 @@
 //! The engine: workers rendering ahead into the cache, presenters showing frames at deadlines.
 //!
+//! The policies are described in full in `docs/engine.md`; the essentials:
+//!
 //! # Threads and locks
 //! One mutex guards the scheduling state (cache, frame pool, claim cursor, presenter ticks,
 //! window). It is held only for bookkeeping: a worker locks to claim a tick and take a recycled
 //! frame, unlocks, renders, then locks again to insert the result. A presenter locks to publish
-//! its tick and look up the frame due, and never waits on a worker in paced mode.
+//! its tick and look up the frame due, and never waits on a worker in paced mode. A sampler
+//! thread reads the resident memory once a second (off the presenters).
 //!
 //! # Scheduling
 //! Workers claim the lowest tick in `[low, low + window)` that is neither cached nor being
@@ -12,16 +15,24 @@
 //! O(1) in steady state. Ticks behind `low` are evicted before each claim, so their buffers
 //! return to the pool.
 //!
-//! # Adaptive look-ahead (paced runs)
-//! The window starts at `max(min, 2 × workers)`, with `min = max(workers + 1, a quarter second
-//! of frames)` unless configured, and `max = min(max_lookahead, frames the cache holds)`.
-//! - A miss (the due frame was not ready) doubles it, up to `max`.
-//! - After each second of frames with no miss in which workers found nothing to claim (they
-//!   idled because the window was full), it shrinks by a quarter, down to `min`.
+//! # Adaptive look-ahead
+//! The window is bounded by `min` and `max = min(max_lookahead, frames the cache budget
+//! holds)`. Paced runs start at `max(min, 2 × workers)` with `min = max(workers + 1, a quarter
+//! second of frames)` unless configured; unpaced runs start at `2 × workers + 2` with
+//! `min = workers + 1`.
+//! - A miss (the due frame was not ready when the presenter looked it up) doubles it, up to
+//!   `max`.
+//! - After each second of frames (a second's worth of ticks in unpaced runs) with no miss in
+//!   which workers found nothing to claim (they idled because the window was full), it shrinks
+//!   by a quarter, down to `min`.
 //!
 //! So the cache holds only as much future as recent load has needed, and always within the
-//! byte budget. Unpaced runs use a fixed window of `2 × workers + 2` (bounded by the cache): the
-//! presenter waits for each frame in order, and a larger window would only hold memory.
+//! byte budget.
+//!
+//! # Warm-up
+//! A paced presenter starts its clock (`t0`) only once the frame of tick 0 is ready (however
+//! long that takes; Ctrl-C still stops), then waits up to one more second for the initial
+//! window to fill. So a run never starts on a miss.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,11 +43,14 @@ use std::time::{Duration, Instant};
 use tickframe_core::{Frame, RenderContext, Renderer, Rgba, Scene, Tick};
 
 use crate::cache::{CachedFrame, FrameCache, recycle};
+use crate::control::{ControlRecord, EngineControl, EntryIndex, Timeline};
 use crate::histogram::Histogram;
-use crate::log::{FrameLog, FrameRecord};
+use crate::log::{FrameLog, FrameRecord, emit_frame_event, frame_log_dispatch};
 use crate::output::{Output, RunInfo};
-use crate::report::{FaultRecord, OutputReport, Percentiles, RunReport, WindowStats, resident_kib};
-use crate::{EngineConfig, EngineError, FaultPolicy, MissPolicy, SceneKey};
+use crate::report::{
+    EntryRenderTime, FaultRecord, OutputReport, Percentiles, RunReport, WindowStats, resident_kib,
+};
+use crate::{EngineConfig, EngineError, FaultPolicy, MAX_WORKERS, MissPolicy, SceneKey};
 
 /// How a run is driven.
 #[derive(Clone, Debug, Default)]
@@ -49,7 +63,8 @@ pub struct RunOptions {
     /// Set from outside (e.g. a Ctrl-C handler) to stop cleanly: threads are joined, outputs
     /// are not finished, the report is still returned.
     pub stop: Option<Arc<AtomicBool>>,
-    /// Per-frame log records go here (never blocking).
+    /// Per-frame log records go here (never blocking): the presenters' `tickframe::frame`
+    /// tracing events are routed to it by a [`FrameLogLayer`](crate::FrameLogLayer).
     pub log: Option<FrameLog>,
     /// The scene's name in reports, logs and run info (e.g. the file path).
     pub scene_name: String,
@@ -63,6 +78,7 @@ pub struct Engine {
     config: EngineConfig,
     alloc_counter: Option<fn() -> u64>,
     frame_bytes: usize,
+    control: EngineControl,
 }
 
 impl std::fmt::Debug for Engine {
@@ -210,10 +226,24 @@ impl Window {
     }
 }
 
+/// Cache figures sampled by the presenters once per frame.
+#[derive(Debug, Default)]
+struct CacheSamples {
+    count: u64,
+    ahead_sum: u64,
+    ahead_max: usize,
+    frames_max: usize,
+    last_bytes: usize,
+    last_frames: usize,
+    last_ahead: usize,
+}
+
 struct State {
     cache: FrameCache,
     pool: Vec<Arc<Frame>>,
     buffers: usize,
+    /// Buffers needed besides the window's frames: in flight on workers, held by presenters.
+    buffers_extra: usize,
     cursor: Tick,
     in_flight: Vec<Tick>,
     presenter_ticks: Vec<Tick>,
@@ -222,9 +252,14 @@ struct State {
     window: Window,
     idle_waiting: usize,
     idle_events: u64,
+    /// Worker and sampler threads that have started (presenters wait for all of them).
+    started: usize,
     render_ewma_ns: u64,
     faults: Vec<FaultRecord>,
     faults_total: u64,
+    samples: CacheSamples,
+    /// Per playlist entry: (render nanoseconds, frames), when the engine has an entry index.
+    entry_render: Vec<(u64, u64)>,
 }
 
 impl State {
@@ -232,6 +267,10 @@ impl State {
         self.presenter_ticks[idx] = tick;
         let low = self.presenter_ticks.iter().copied().min().unwrap_or(Tick::MAX);
         let changed = low != self.low;
+        if low < self.low {
+            // A seek backwards: claims start over from the new low.
+            self.cursor = low;
+        }
         self.low = low;
         changed
     }
@@ -251,6 +290,17 @@ impl State {
         self.cursor = t.max(self.cursor);
         None
     }
+
+    fn sample_cache(&mut self, ahead: usize) {
+        let s = &mut self.samples;
+        s.count += 1;
+        s.ahead_sum += ahead as u64;
+        s.ahead_max = s.ahead_max.max(ahead);
+        s.frames_max = s.frames_max.max(self.cache.len());
+        s.last_bytes = self.cache.bytes();
+        s.last_frames = self.cache.len();
+        s.last_ahead = ahead;
+    }
 }
 
 struct Shared<'e> {
@@ -258,7 +308,11 @@ struct Shared<'e> {
     state: Mutex<State>,
     work_cv: Condvar,
     ready_cv: Condvar,
+    /// Set when the run ends (every presenter done, or stopped).
     stop: AtomicBool,
+    /// Set by the first presenter once past its warm-up (the sampler then reads the resident
+    /// memory "after warm-up").
+    warm: AtomicBool,
     external: Option<Arc<AtomicBool>>,
     scene_name: String,
 }
@@ -269,7 +323,17 @@ impl Shared<'_> {
     }
 
     fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed) || self.external.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
+        self.stop.load(Ordering::Relaxed)
+            || self.engine.control.is_stopped()
+            || self.external.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+
+    fn record_fault(&self, tick: Tick, message: String, recovered: bool) {
+        let mut st = self.lock();
+        st.faults_total += 1;
+        if st.faults.len() < st.faults.capacity() {
+            st.faults.push(FaultRecord { scene: self.scene_name.clone(), tick, message, recovered });
+        }
     }
 }
 
@@ -290,8 +354,12 @@ struct PresenterStats {
     work_inline: Histogram,
     present_call: Histogram,
     depth_sum: u64,
+    /// (frames presented, allocations) at the end of the warm-up.
     alloc_mark: Option<(u64, u64)>,
+    /// The same, taken later once no frame buffer was added for a while (see `warm`).
+    alloc_stable_mark: Option<(u64, u64)>,
     ticks: u64,
+    controls: Vec<ControlRecord>,
 }
 
 impl PresenterStats {
@@ -311,9 +379,24 @@ impl PresenterStats {
             present_call: Histogram::new(),
             depth_sum: 0,
             alloc_mark: None,
+            alloc_stable_mark: None,
             ticks: 0,
+            controls: Vec::with_capacity(MAX_CONTROL_RECORDS),
         }
     }
+}
+
+/// Control actions kept per presenter in the report (later ones are counted only).
+const MAX_CONTROL_RECORDS: usize = 256;
+/// Playlist entries timed separately in the report (later entries are not timed).
+const MAX_TIMED_ENTRIES: usize = 1024;
+
+/// Resident-memory figures of a run (KiB).
+#[derive(Default)]
+struct RssStats {
+    warm: Option<u64>,
+    max: Option<u64>,
+    samples: u64,
 }
 
 /// What the presenter shows for one tick.
@@ -328,6 +411,7 @@ impl Engine {
     ///
     /// # Errors
     /// [`EngineError::NoWorkers`] when `config.workers` is 0 (and rendering ahead);
+    /// [`EngineError::TooManyWorkers`] above [`MAX_WORKERS`];
     /// [`EngineError::CacheTooSmall`] when the cache cannot hold one frame.
     pub fn new(
         scene: Arc<dyn Scene>,
@@ -339,10 +423,21 @@ impl Engine {
         if config.render_ahead && config.workers == 0 {
             return Err(EngineError::NoWorkers);
         }
+        if config.render_ahead && config.workers > MAX_WORKERS {
+            return Err(EngineError::TooManyWorkers { got: config.workers, max: MAX_WORKERS });
+        }
         if config.render_ahead && config.cache_bytes < frame_bytes {
             return Err(EngineError::CacheTooSmall { cache_bytes: config.cache_bytes, frame_bytes });
         }
-        Ok(Engine { scene, key, base, config, alloc_counter: None, frame_bytes })
+        Ok(Engine {
+            scene,
+            key,
+            base,
+            config,
+            alloc_counter: None,
+            frame_bytes,
+            control: EngineControl::default(),
+        })
     }
 
     /// Counts heap allocations (e.g. a counting global allocator's total), so reports give
@@ -351,6 +446,20 @@ impl Engine {
     pub fn with_alloc_counter(mut self, counter: fn() -> u64) -> Engine {
         self.alloc_counter = Some(counter);
         self
+    }
+
+    /// The scene's entries (a root playlist): enables [`EngineControl::next_entry`] and
+    /// [`EngineControl::previous_entry`], and per-entry render times in the report, so a slow
+    /// entry is named in `too_slow`. Set once; later calls are ignored.
+    #[must_use]
+    pub fn with_entries(self, entries: Arc<dyn EntryIndex>) -> Engine {
+        self.control.set_entries(entries);
+        self
+    }
+
+    /// A handle to pause, resume, seek or stop this engine's runs from any thread.
+    pub fn control(&self) -> EngineControl {
+        self.control.clone()
     }
 
     /// The settings.
@@ -376,6 +485,7 @@ impl Engine {
     /// joined in every case.
     pub fn run(&self, outputs: Vec<Box<dyn Output>>, opts: RunOptions) -> Result<RunReport, EngineError> {
         let rss_start = resident_kib();
+        self.control.clear_stop();
         let cfg = &self.config;
         let workers = if cfg.render_ahead { cfg.workers } else { 0 };
         let presenters = outputs.len().max(1);
@@ -392,10 +502,16 @@ impl Engine {
             .min(max);
             (min, (2 * workers as u64).max(min))
         } else {
-            let w = (2 * workers as u64 + 2).min(max);
-            (w, w)
+            let min = if cfg.min_lookahead > 0 { cfg.min_lookahead } else { workers as u64 + 1 }.min(max);
+            (min, 2 * workers as u64 + 2)
         };
-        let buffers_bound = cap as usize + workers + 2 * presenters + 2;
+        // Entry slots and recycled buffers, never proportional to the byte budget. At most in use
+        // at once: the window's frames, up to one stale frame per worker not yet evicted, one in
+        // flight per worker, and three per presenter (shown, previous, being released). The pool
+        // holds them all, so recycling never drops a buffer that would have to be reallocated.
+        let slots = max as usize + 2 * workers + 3 * presenters + 2;
+        let buffers_bound = slots;
+        let entries = self.control.entries().map_or(0, |e| e.entries().min(MAX_TIMED_ENTRIES));
         let info = RunInfo {
             size: self.base.size,
             rate,
@@ -406,9 +522,10 @@ impl Engine {
         let shared = Shared {
             engine: self,
             state: Mutex::new(State {
-                cache: FrameCache::new(if cfg.render_ahead { cfg.cache_bytes } else { 0 }, self.frame_bytes),
+                cache: FrameCache::with_slots(if cfg.render_ahead { cfg.cache_bytes } else { 0 }, slots),
                 pool: Vec::with_capacity(buffers_bound),
                 buffers: 0,
+                buffers_extra: workers + 3 * presenters,
                 cursor: 0,
                 in_flight: Vec::with_capacity(workers + presenters),
                 presenter_ticks: vec![0; outputs.len()],
@@ -417,13 +534,17 @@ impl Engine {
                 window: Window::new(min, max, initial),
                 idle_waiting: 0,
                 idle_events: 0,
+                started: 0,
                 render_ewma_ns: 0,
                 faults: Vec::with_capacity(100),
                 faults_total: 0,
+                samples: CacheSamples::default(),
+                entry_render: vec![(0, 0); entries],
             }),
             work_cv: Condvar::new(),
             ready_cv: Condvar::new(),
             stop: AtomicBool::new(false),
+            warm: AtomicBool::new(false),
             external: opts.stop.clone(),
             scene_name: opts.scene_name.clone(),
         };
@@ -435,7 +556,7 @@ impl Engine {
         }
         let names: Vec<String> = outputs.iter().map(|o| o.name().to_string()).collect();
         let started = Instant::now();
-        let (worker_results, presenter_results) = thread::scope(|s| {
+        let (worker_results, presenter_results, rss) = thread::scope(|s| {
             let mut worker_handles = Vec::new();
             let mut spawn_error = None;
             for i in 0..workers {
@@ -448,7 +569,32 @@ impl Engine {
                     Err(e) => spawn_error = Some(e),
                 }
             }
+            let sampler = if spawn_error.is_none() {
+                let shared = &shared;
+                match thread::Builder::new()
+                    .name("tickframe-rss".into())
+                    .spawn_scoped(s, move || rss_sampler(shared))
+                {
+                    Ok(h) => Some(h),
+                    Err(e) => {
+                        spawn_error = Some(e);
+                        None
+                    }
+                }
+            } else {
+                None
+            };
             let mut presenter_handles = Vec::new();
+            if spawn_error.is_none() {
+                // Presenters start once every worker and the sampler run.
+                let mut st = shared.lock();
+                while st.started < workers + 1 {
+                    st = shared
+                        .ready_cv
+                        .wait_timeout(st, Duration::from_millis(50))
+                        .map_or_else(|e| e.into_inner().0, |r| r.0);
+                }
+            }
             if spawn_error.is_none() {
                 for (idx, out) in outputs.into_iter().enumerate() {
                     let shared = &shared;
@@ -472,25 +618,32 @@ impl Engine {
                 shared.work_cv.notify_all();
                 shared.ready_cv.notify_all();
             }
+            let rss = sampler.map(|h| {
+                h.thread().unpark();
+                h.join().unwrap_or_default()
+            });
             let worker_results: Vec<_> = worker_handles.into_iter().map(|h| h.join()).collect();
             match spawn_error {
-                Some(e) => (Err(e), presenter_results),
-                None => (Ok(worker_results), presenter_results),
+                Some(e) => (Err(e), presenter_results, rss),
+                None => (Ok(worker_results), presenter_results, rss),
             }
         });
         let wall = started.elapsed();
         let worker_results = worker_results?;
+        let rss = rss.unwrap_or_default();
         drop(opts.log);
 
         let mut report_outputs = Vec::new();
+        let mut controls = Vec::new();
         let mut first_error = None;
         let mut ticks = 0;
         for (i, r) in presenter_results.into_iter().enumerate() {
             match r {
-                Ok(Ok(ps)) => {
+                Ok(Ok(mut ps)) => {
                     if i == 0 {
                         ticks = ps.ticks;
                     }
+                    controls.append(&mut ps.controls);
                     report_outputs.push(finish_output_report(ps));
                 }
                 Ok(Err(e)) => {
@@ -517,8 +670,32 @@ impl Engine {
         let st = shared.lock();
         let period_ms = 1e3 / rate.as_f64();
         let wall_s = wall.as_secs_f64();
+        let mut cache = st.cache.stats(self.key, st.low);
+        let sm = &st.samples;
+        cache.bytes = sm.last_bytes;
+        cache.frames = sm.last_frames;
+        cache.frames_ahead = sm.last_ahead;
+        cache.frames_max = sm.frames_max;
+        cache.frames_ahead_max = sm.ahead_max;
+        cache.frames_ahead_mean = if sm.count > 0 { sm.ahead_sum as f64 / sm.count as f64 } else { 0.0 };
+        let entry_render_ms: Vec<EntryRenderTime> = match self.control.entries() {
+            Some(index) => st
+                .entry_render
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, n))| *n > 0)
+                .map(|(i, &(ns, n))| EntryRenderTime {
+                    entry: i,
+                    label: index.label(i),
+                    frames: n,
+                    mean_ms: ns as f64 / n as f64 / 1e6,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         let mut report = RunReport {
             scene: opts.scene_name.clone(),
+            scene_key: format!("{:032x}", self.key.0),
             size: self.base.size.to_string(),
             fps: rate.to_string(),
             seed: self.base.seed,
@@ -528,7 +705,7 @@ impl Engine {
             wall_seconds: wall_s,
             ticks,
             outputs: report_outputs,
-            cache: st.cache.stats(self.key, st.low),
+            cache,
             window: st.window.stats,
             frame_buffers: st.buffers,
             worker_render_ms: Percentiles::of(&render),
@@ -541,13 +718,22 @@ impl Engine {
             frame_budget_ms: period_ms,
             too_slow: None,
             over_budget: None,
+            entry_render_ms,
             faults: st.faults.clone(),
             faults_total: st.faults_total,
+            controls,
             log: None,
             rss_start_kib: rss_start,
+            rss_warm_kib: rss.warm,
+            rss_max_kib: rss.max,
+            rss_samples: rss.samples,
             rss_end_kib: resident_kib(),
         };
         drop(st);
+        report.rss_max_kib = match (report.rss_max_kib, report.rss_end_kib) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
         // Render time: the workers' when rendering ahead, the presenter's inline renders otherwise.
         let (mean_ms, p99_ms) = if workers > 0 {
             (report.worker_render_ms.mean, report.worker_render_ms.p99)
@@ -555,16 +741,28 @@ impl Engine {
             report.outputs.first().map_or((0.0, 0.0), |o| (o.render_ms.mean, o.render_ms.p99))
         };
         let lanes = workers.max(1) as f64;
-        if mean_ms > period_ms * lanes {
+        let slowest = report.entry_render_ms.iter().max_by(|a, b| a.mean_ms.total_cmp(&b.mean_ms)).cloned();
+        let scene = &opts.scene_name;
+        if let Some(e) = slowest.as_ref().filter(|e| e.mean_ms > period_ms * lanes) {
             report.too_slow = Some(format!(
-                "scene `{}` renders in {mean_ms:.2} ms per frame (mean), more than the frame budget of {period_ms:.2} ms × {} worker(s): frames will be dropped",
-                opts.scene_name,
+                "scene `{scene}`, entry {} (`{}`), renders in {:.2} ms per frame (mean over {} frames), more than the frame budget of {period_ms:.2} ms × {} worker(s): frames will be dropped while it plays",
+                e.entry,
+                e.label,
+                e.mean_ms,
+                e.frames,
+                workers.max(1)
+            ));
+        } else if mean_ms > period_ms * lanes {
+            report.too_slow = Some(format!(
+                "scene `{scene}` renders in {mean_ms:.2} ms per frame (mean), more than the frame budget of {period_ms:.2} ms × {} worker(s): frames will be dropped",
                 workers.max(1)
             ));
         } else if p99_ms > period_ms {
+            let entry = slowest.map_or_else(String::new, |e| {
+                format!(" (slowest entry {} `{}`: mean {:.2} ms)", e.entry, e.label, e.mean_ms)
+            });
             report.over_budget = Some(format!(
-                "scene `{}` render p99 {p99_ms:.2} ms exceeds one frame ({period_ms:.2} ms); render-ahead absorbs it while the workers keep up",
-                opts.scene_name
+                "scene `{scene}` render p99 {p99_ms:.2} ms exceeds one frame ({period_ms:.2} ms){entry}; render-ahead absorbs it while the workers keep up"
             ));
         }
         Ok(report)
@@ -588,12 +786,46 @@ fn finish_output_report(ps: PresenterStats) -> OutputReport {
     r
 }
 
+/// Samples the resident memory once a second (and once right after the warm-up) until the run
+/// ends, off the presenter threads. Reading `/proc/self/status` allocates nothing.
+fn rss_sampler(shared: &Shared<'_>) -> RssStats {
+    let _ = thread::current();
+    {
+        shared.lock().started += 1;
+        shared.ready_cv.notify_all();
+    }
+    let mut stats = RssStats::default();
+    let mut last = Instant::now();
+    let mut first = true;
+    while !shared.stop.load(Ordering::Relaxed) {
+        let warm_now = stats.warm.is_none() && shared.warm.load(Ordering::Acquire);
+        if first || warm_now || last.elapsed() >= Duration::from_secs(1) {
+            first = false;
+            last = Instant::now();
+            if let Some(kib) = resident_kib() {
+                stats.samples += 1;
+                stats.max = Some(stats.max.map_or(kib, |m| m.max(kib)));
+                if warm_now {
+                    stats.warm = Some(kib);
+                }
+            }
+        }
+        thread::park_timeout(Duration::from_millis(50));
+    }
+    stats
+}
+
 fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
     let engine = shared.engine;
     let key = engine.key;
+    let entries = engine.control.entries().cloned();
     let mut renderer = Renderer::new(engine.config.draw_mode);
     let mut stats = WorkerStats { render: Histogram::new(), ..WorkerStats::default() };
+    // Whatever a thread allocates lazily on first use happens now, before any presenter starts.
+    let _ = thread::current();
     let mut st = shared.lock();
+    st.started += 1;
+    shared.ready_cv.notify_all();
     loop {
         if shared.stopped() {
             break;
@@ -615,7 +847,25 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
         if recycled.is_none() {
             st.buffers += 1;
         }
+        // When the window has grown past the buffers allocated so far, allocate every buffer it
+        // can now use at once, here on the worker: so a window that fills slowly does not keep
+        // allocating frame by frame later, and steady state allocates nothing.
+        let target = (st.window.stats.current as usize + st.buffers_extra).min(st.pool.capacity());
+        let extra = target.saturating_sub(st.buffers);
+        st.buffers += extra;
         drop(st);
+        if extra > 0 {
+            let spare: Vec<Arc<Frame>> = (0..extra).map(|_| Arc::new(Frame::new(engine.base.size))).collect();
+            let mut guard = shared.lock();
+            for f in spare {
+                if guard.pool.len() < guard.pool.capacity() {
+                    guard.pool.push(f);
+                } else {
+                    guard.buffers -= 1;
+                }
+            }
+            drop(guard);
+        }
 
         let mut frame = recycled.unwrap_or_else(|| Arc::new(Frame::new(engine.base.size)));
         let started = Instant::now();
@@ -636,26 +886,22 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
                 }
             }
             if let Some((message, recovered)) = fault {
-                let mut st = shared.lock();
-                st.faults_total += 1;
-                if st.faults.len() < st.faults.capacity() {
-                    st.faults.push(FaultRecord {
-                        scene: shared.scene_name.clone(),
-                        tick,
-                        message,
-                        recovered,
-                    });
-                }
+                shared.record_fault(tick, message, recovered);
             }
         }
         let ns = nanos(started.elapsed());
         stats.busy_ns += ns;
         stats.renders += 1;
         stats.render.record(ns);
+        let entry = entries.as_ref().map(|e| e.entry_at(tick));
 
         st = shared.lock();
         st.in_flight.retain(|&t| t != tick);
         st.render_ewma_ns = if st.render_ewma_ns == 0 { ns } else { (st.render_ewma_ns * 7 + ns) / 8 };
+        if let Some(slot) = entry.and_then(|e| st.entry_render.get_mut(e)) {
+            slot.0 += ns;
+            slot.1 += 1;
+        }
         let low = st.low;
         let State { cache, pool, .. } = &mut *st;
         if tick >= low {
@@ -668,12 +914,18 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
     stats
 }
 
-/// A presenter's own inline renderer (for misses and the naive loop).
+/// A presenter's own inline renderer (for misses and the naive loop); its frame starts opaque
+/// black, which is also what is shown while waiting for a first frame.
 struct Inline {
     renderer: Renderer,
     frame: Frame,
 }
 
+fn tick_nanos(tb: tickframe_core::Timebase, k: u64) -> u64 {
+    u64::try_from(tb.tick_to_nanos(k)).unwrap_or(u64::MAX)
+}
+
+#[allow(clippy::too_many_lines)]
 fn presenter_loop(
     shared: &Shared<'_>,
     idx: usize,
@@ -682,11 +934,16 @@ fn presenter_loop(
     paced: bool,
     log: Option<&FrameLog>,
 ) -> Result<PresenterStats, EngineError> {
+    let _ = thread::current();
+    // Frame events of this thread go to the run's frame log (see `log`).
+    let _log_guard = log.map(|l| tracing::dispatcher::set_default(&frame_log_dispatch(l.clone())));
     let engine = shared.engine;
+    let control = &engine.control;
     let cfg = &engine.config;
     let key = engine.key;
     let tb = engine.base.timebase;
-    let end = frames.unwrap_or(Tick::MAX);
+    // `frames` bounds the deadlines `k`; the ticks shown follow the timeline (seeks, pauses).
+    let end = frames.unwrap_or(u64::MAX);
     let realtime = out.is_realtime();
     let mut ps = PresenterStats::new(out.name());
     if paced {
@@ -694,13 +951,17 @@ fn presenter_loop(
     } else {
         ps.report.presenter_priority = "normal".to_string();
     }
-    let mut inline = Inline { renderer: Renderer::new(cfg.draw_mode), frame: Frame::new(engine.base.size) };
+    let mut black = Frame::new(engine.base.size);
+    black.pixels_mut().fill(Rgba::BLACK);
+    let mut inline = Inline { renderer: Renderer::new(cfg.draw_mode), frame: black };
     let mut status = String::with_capacity(160);
     let period_ticks = u64::from(tb.rate().as_f64().ceil() as u32).max(1);
-    let quarter_period = Duration::from_nanos(u64::try_from(tb.tick_to_nanos(1)).unwrap_or(u64::MAX) / 4);
+    let quarter_period = Duration::from_nanos(tick_nanos(tb, 1) / 4);
     // How long before each deadline the presenter wakes to look the frame up.
     let prep = quarter_period.min(Duration::from_millis(2));
-    // Steady state for allocation counting starts after the window had time to reach its size.
+    // Steady state for allocation counting (and the "after warm-up" memory sample) starts once
+    // the window had time to reach its size: twice its maximum in frames (60..=600), or half
+    // the run when the run is shorter than twice that.
     let warm = {
         let max = shared.lock().window.stats.max;
         let w = (2 * max).clamp(60, 600);
@@ -711,28 +972,46 @@ fn presenter_loop(
     };
     let name = out.name().to_string();
 
-    // Prefill: before the clock starts, let the workers fill the initial window (at most 1 s).
+    // Warm-up: the clock starts once tick 0 is ready (however long it takes), then waits up to
+    // one more second for the initial window.
     if paced && cfg.render_ahead {
         let mut st = shared.lock();
         let want = st.window.stats.current.min(end);
-        let until = Instant::now() + Duration::from_secs(1);
-        while !shared.stopped() && st.cache.frames_ahead(key, 0) < want as usize {
-            let now = Instant::now();
-            if now >= until {
-                break;
+        let mut until: Option<Instant> = None;
+        while !shared.stopped() {
+            let ready = st.cache.frames_ahead(key, 0);
+            if st.cache.contains(key, 0) {
+                if ready >= want as usize {
+                    break;
+                }
+                let u = *until.get_or_insert_with(|| Instant::now() + Duration::from_secs(1));
+                let now = Instant::now();
+                if now >= u {
+                    break;
+                }
+                st = shared.ready_cv.wait_timeout(st, u - now).map_or_else(|e| e.into_inner().0, |r| r.0);
+            } else {
+                st = shared
+                    .ready_cv
+                    .wait_timeout(st, Duration::from_millis(50))
+                    .map_or_else(|e| e.into_inner().0, |r| r.0);
             }
-            st = shared.ready_cv.wait_timeout(st, until - now).map_or_else(|e| e.into_inner().0, |r| r.0);
         }
     }
 
     let t0 = Instant::now();
+    let mut timeline = Timeline::new(control);
     let mut last_shown: Option<Instant> = None;
     // The previous frame shown: a cached frame (`prev`) or the inline buffer (`prev_is_inline`).
     let mut prev: Option<Arc<Frame>> = None;
     let mut prev_is_inline = false;
     let mut have_prev = false;
+    let mut prev_tick: Option<Tick> = None;
     let mut to_release: Option<Arc<Frame>> = None;
-    let mut k: Tick = 0;
+    let mut k: u64 = 0;
+    // When the frame-buffer count last grew (the window filling up), in presented frames.
+    let mut buffers_seen = 0;
+    let mut buffers_changed_at = 0;
     let mut completed = false;
     let mut stopped_by_output = false;
     loop {
@@ -743,20 +1022,19 @@ fn presenter_loop(
         if shared.stopped() {
             break;
         }
-        let deadline_ns = u64::try_from(tb.tick_to_nanos(k)).unwrap_or(u64::MAX);
-        let deadline = t0 + Duration::from_nanos(deadline_ns);
+        let mut deadline_ns = tick_nanos(tb, k);
         if paced {
             // Wake a little early: the cache lookup (and any wait for its lock) happens before
             // the deadline, and the frame goes out right at it.
+            let deadline = t0 + Duration::from_nanos(deadline_ns);
             sleep_until(deadline.checked_sub(prep).unwrap_or(deadline), &|| shared.stopped());
             if shared.stopped() {
                 break;
             }
         }
         let wake = Instant::now();
-        let mut deadline_ns = deadline_ns;
         if paced {
-            // No catching up: show the tick due now, count the skipped ones as dropped.
+            // No catching up: show what is due now, count the skipped deadlines as dropped.
             let due = tb.tick_at_nanos((wake + prep).duration_since(t0).as_nanos());
             if due > k {
                 let skip = due.min(end) - k;
@@ -767,14 +1045,31 @@ fn presenter_loop(
                     completed = true;
                     break;
                 }
-                deadline_ns = u64::try_from(tb.tick_to_nanos(k)).unwrap_or(u64::MAX);
+                deadline_ns = tick_nanos(tb, k);
             }
         }
         let deadline = t0 + Duration::from_nanos(deadline_ns);
+        let controls = &mut ps.controls;
+        let mut control_events = 0u64;
+        let tick = timeline.update(control, k, |action, from_tick, to_tick| {
+            control_events += 1;
+            if controls.len() < controls.capacity() {
+                controls.push(ControlRecord { output: idx, deadline: k, action, from_tick, to_tick });
+            }
+        });
+        ps.report.control_actions += control_events;
+        if !paced && timeline.is_paused() && have_prev {
+            // Unpaced and paused: nothing to pace by; wait for a resume or a seek.
+            thread::sleep(Duration::from_millis(10));
+            continue;
+        }
+        // Paused (or seeked onto the tick already shown): present the same frame again.
+        let holding = have_prev && prev_tick == Some(tick);
 
         // Look up the due frame (never waiting for a worker when paced).
         let mut shown;
         let mut render_ns = 0;
+        let mut waited = Duration::ZERO;
         let depth;
         let hit;
         {
@@ -783,13 +1078,23 @@ fn presenter_loop(
                 let State { pool, .. } = &mut *st;
                 recycle(pool, f);
             }
-            if st.set_presenter_tick(idx, k) && st.idle_waiting > 0 {
+            if timeline.moved {
+                st.end = Tick::MAX;
+            }
+            if st.set_presenter_tick(idx, tick) && st.idle_waiting > 0 {
                 shared.work_cv.notify_all();
             }
-            depth = st.cache.frames_ahead(key, k) as u64;
-            let found = if cfg.render_ahead { st.cache.get(key, k).cloned() } else { None };
+            let ahead = st.cache.frames_ahead(key, tick);
+            st.sample_cache(ahead);
+            if st.buffers != buffers_seen {
+                buffers_seen = st.buffers;
+                buffers_changed_at = ps.report.presented;
+            }
+            depth = ahead as u64;
+            let found = if holding || !cfg.render_ahead { None } else { st.cache.get(key, tick).cloned() };
             hit = found.is_some();
             shown = match found {
+                _ if holding => Shown::Previous,
                 Some(c) if !(c.faulted && cfg.fault_policy == FaultPolicy::PreviousFrame && have_prev) => {
                     render_ns = c.render_ns;
                     Shown::Cached(c.frame)
@@ -798,9 +1103,11 @@ fn presenter_loop(
                 None if !cfg.render_ahead => Shown::Inline,
                 None if paced => {
                     st.window.on_miss();
-                    let left = (deadline + tb_period(tb)).saturating_duration_since(Instant::now());
+                    // Render inline only when the estimate (1.5× the recent render time) fits
+                    // before this deadline; an unknown estimate never does.
+                    let left = deadline.saturating_duration_since(Instant::now());
                     let est = Duration::from_nanos(st.render_ewma_ns.saturating_mul(3) / 2);
-                    if !have_prev || (cfg.miss_policy == MissPolicy::RenderInline && est < left) {
+                    if cfg.miss_policy == MissPolicy::RenderInline && st.render_ewma_ns > 0 && est < left {
                         Shown::Inline
                     } else {
                         Shown::Previous
@@ -808,14 +1115,16 @@ fn presenter_loop(
                 }
                 None => {
                     // Unpaced: wait for this tick, in order, making sure it is scheduled.
+                    st.window.on_miss();
+                    let wait_start = Instant::now();
                     let mut got = None;
                     while !shared.stopped() {
-                        if let Some(c) = st.cache.peek(key, k) {
+                        if let Some(c) = st.cache.peek(key, tick) {
                             got = Some(c.clone());
                             break;
                         }
-                        if !st.in_flight.contains(&k) && st.cursor > k {
-                            st.cursor = k;
+                        if !st.in_flight.contains(&tick) && st.cursor > tick {
+                            st.cursor = tick;
                         }
                         if st.idle_waiting > 0 {
                             shared.work_cv.notify_all();
@@ -825,6 +1134,7 @@ fn presenter_loop(
                             .wait_timeout(st, Duration::from_millis(100))
                             .map_or_else(|e| e.into_inner().0, |r| r.0);
                     }
+                    waited = wait_start.elapsed();
                     match got {
                         Some(c)
                             if !(c.faulted
@@ -841,34 +1151,24 @@ fn presenter_loop(
             };
             if hit {
                 let idle = st.idle_events;
-                if paced {
-                    st.window.on_hit(period_ticks, idle);
-                }
+                st.window.on_hit(period_ticks, idle);
             }
         }
-        if hit {
+        if holding {
+            ps.report.held += 1;
+        } else if hit {
             ps.report.hits += 1;
         } else {
             ps.report.misses += 1;
         }
 
         if let Shown::Inline = shown {
-            let ctx = engine.base.at_tick(k);
+            let ctx = engine.base.at_tick(tick);
             let started = Instant::now();
             if let Err(first) = render_caught(&mut inline.renderer, &*engine.scene, &ctx, &mut inline.frame)
                 && render_caught(&mut inline.renderer, &*engine.scene, &ctx, &mut inline.frame).is_err()
             {
-                let mut st = shared.lock();
-                st.faults_total += 1;
-                if st.faults.len() < st.faults.capacity() {
-                    st.faults.push(FaultRecord {
-                        scene: shared.scene_name.clone(),
-                        tick: k,
-                        message: first,
-                        recovered: false,
-                    });
-                }
-                drop(st);
+                shared.record_fault(tick, first, false);
                 if have_prev && cfg.fault_policy == FaultPolicy::PreviousFrame {
                     shown = Shown::Previous;
                 } else {
@@ -877,8 +1177,15 @@ fn presenter_loop(
             }
             render_ns = nanos(started.elapsed());
             ps.report.inline_renders += 1;
+            if cfg.render_ahead {
+                let mut st = shared.lock();
+                st.render_ewma_ns =
+                    if st.render_ewma_ns == 0 { render_ns } else { (st.render_ewma_ns * 7 + render_ns) / 8 };
+            }
         }
-        if let Shown::Previous = shown {
+        if let Shown::Previous = shown
+            && !holding
+        {
             ps.report.repeated += 1;
             ps.report.dropped += 1;
         }
@@ -888,16 +1195,18 @@ fn presenter_loop(
             status.clear();
             let _ = write!(
                 status,
-                "tick {k}  {:.1} s  ahead {depth}  dropped {}",
-                tb.tick_to_seconds(k),
-                ps.report.dropped
+                "tick {tick}  {:.1} s  ahead {depth}  dropped {}{}",
+                tb.tick_to_seconds(tick),
+                ps.report.dropped,
+                if timeline.is_paused() { "  paused" } else { "" }
             );
             out.set_status(&status);
         }
         let prepared = Instant::now();
-        let work = nanos(prepared.duration_since(wake));
+        // Presenter work: lookup and any inline render, without the unpaced wait for the frame.
+        let work = nanos(prepared.duration_since(wake).saturating_sub(waited));
         if paced {
-            sleep_until(t0 + Duration::from_nanos(deadline_ns), &|| shared.stopped());
+            sleep_until(deadline, &|| shared.stopped());
         }
         let present_start = Instant::now();
         let view = match &shown {
@@ -909,9 +1218,18 @@ fn presenter_loop(
             },
         };
         let keep_going =
-            out.present(k, view).map_err(|error| EngineError::Output { output: name.clone(), error })?;
+            out.present(tick, view).map_err(|error| EngineError::Output { output: name.clone(), error })?;
         let present_end = Instant::now();
         let shown_at = out.last_present_time().unwrap_or(present_start);
+        for _ in 0..8 {
+            match out.poll_control() {
+                Some(request) => control.apply(request),
+                None => break,
+            }
+        }
+        if idx == 0 {
+            control.set_shown(tick);
+        }
 
         // Metrics (no allocation).
         ps.report.presented += 1;
@@ -939,11 +1257,7 @@ fn presenter_loop(
             }
         }
         last_shown = Some(shown_at);
-        let lateness = if paced {
-            nanos(present_start.saturating_duration_since(t0 + Duration::from_nanos(deadline_ns)))
-        } else {
-            0
-        };
+        let lateness = if paced { nanos(present_start.saturating_duration_since(deadline)) } else { 0 };
         if paced {
             ps.lateness.record(lateness);
             if lateness > nanos(quarter_period) {
@@ -953,24 +1267,29 @@ fn presenter_loop(
         ps.depth_sum += depth;
         ps.report.queue_depth_min = ps.report.queue_depth_min.min(depth);
         ps.report.queue_depth_max = ps.report.queue_depth_max.max(depth);
-        if let Some(log) = log {
-            log.record(FrameRecord {
-                tick: k,
-                deadline_ns: if paced { deadline_ns } else { 0 },
-                lateness_ns: lateness,
-                interval_ns: interval,
-                render_ns: if matches!(shown, Shown::Previous) { 0 } else { render_ns },
-                queue_depth: u32::try_from(depth).unwrap_or(u32::MAX),
-                cache_hit: hit,
-                repeated: matches!(shown, Shown::Previous),
-                output: u16::try_from(idx).unwrap_or(u16::MAX),
-                device_hash: out.last_device_hash(),
-            });
+        emit_frame_event(&FrameRecord {
+            tick,
+            deadline_ns: if paced { deadline_ns } else { 0 },
+            lateness_ns: lateness,
+            interval_ns: interval,
+            render_ns: if matches!(shown, Shown::Previous) { 0 } else { render_ns },
+            queue_depth: u32::try_from(depth).unwrap_or(u32::MAX),
+            cache_hit: hit,
+            repeated: matches!(shown, Shown::Previous),
+            output: u16::try_from(idx).unwrap_or(u16::MAX),
+            device_hash: out.last_device_hash(),
+        });
+        if ps.alloc_mark.is_none() && warm > 0 && ps.report.presented >= warm {
+            ps.alloc_mark = Some((ps.report.presented, engine.alloc_counter.map_or(0, |c| c())));
+            if idx == 0 {
+                shared.warm.store(true, Ordering::Release);
+            }
         }
-        if let Some(count) = engine.alloc_counter
-            && ps.report.presented == warm
+        if ps.alloc_stable_mark.is_none()
+            && ps.alloc_mark.is_some()
+            && ps.report.presented >= buffers_changed_at + warm.div_ceil(2)
         {
-            ps.alloc_mark = Some((ps.report.presented, count()));
+            ps.alloc_stable_mark = Some((ps.report.presented, engine.alloc_counter.map_or(0, |c| c())));
         }
 
         // The frame shown becomes the previous one; the old previous goes back to the pool.
@@ -979,25 +1298,35 @@ fn presenter_loop(
                 to_release = prev.replace(f);
                 prev_is_inline = false;
                 have_prev = true;
+                prev_tick = Some(tick);
             }
             Shown::Inline => {
                 to_release = prev.take();
                 prev_is_inline = true;
                 have_prev = true;
+                prev_tick = Some(tick);
             }
             Shown::Previous => {}
         }
         if !keep_going {
+            // Quitting any output (a window's q, the terminal's q, a closed pipe) ends the run.
             stopped_by_output = true;
+            shared.stop.store(true, Ordering::Relaxed);
             break;
         }
         k += 1;
     }
     ps.ticks = k.min(end);
-    if let (Some(count), Some((at, allocs))) = (engine.alloc_counter, ps.alloc_mark) {
+    // Steady state: from the later mark when it left frames to measure, else from the warm-up.
+    let mark = match ps.alloc_stable_mark {
+        Some((at, a)) if ps.report.presented > at => Some((at, a)),
+        _ => ps.alloc_mark,
+    };
+    if let (Some(count), Some((at, allocs))) = (engine.alloc_counter, mark) {
         let frames = ps.report.presented.saturating_sub(at);
         if frames > 0 {
             ps.report.allocs_per_frame = Some(count().saturating_sub(allocs) as f64 / frames as f64);
+            ps.report.allocs_sample_frames = frames;
         }
     }
     {
@@ -1011,6 +1340,7 @@ fn presenter_loop(
         }
         st.set_presenter_tick(idx, Tick::MAX);
         shared.work_cv.notify_all();
+        shared.ready_cv.notify_all();
     }
     ps.report.stopped_by_output = stopped_by_output;
     if completed {
@@ -1019,8 +1349,4 @@ fn presenter_loop(
     }
     ps.report.send_errors = out.send_errors();
     Ok(ps)
-}
-
-fn tb_period(tb: tickframe_core::Timebase) -> Duration {
-    Duration::from_nanos(u64::try_from(tb.tick_to_nanos(1)).unwrap_or(u64::MAX))
 }

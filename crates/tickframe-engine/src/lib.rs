@@ -25,9 +25,14 @@
 //! - **Metrics** use fixed-size [`Histogram`]s; **frame logs** go through a bounded channel to a
 //!   writer thread ([`FrameLogWriter`]), dropping (and counting) records rather than waiting.
 //!
-//! The look-ahead policy is documented in the `engine` module (see [`Engine`]): the window
-//! doubles on a miss and shrinks by a quarter after each idle second, within
-//! `[min_lookahead, min(max_lookahead, cache frames)]`.
+//! - **Control**: [`Engine::control`] gives an [`EngineControl`] to pause, resume, seek, jump
+//!   between playlist entries and stop from any thread; interactive outputs ask for the same
+//!   through [`Output::poll_control`].
+//!
+//! The policies (pool, cache key, look-ahead, deadlines, miss policies, report fields, frame
+//! log format) are described in `docs/engine.md`. In short, the window doubles on a miss and
+//! shrinks by a quarter after each idle second, within `[min_lookahead, min(max_lookahead,
+//! cache frames)]`.
 //!
 //! # Examples
 //! ```
@@ -52,16 +57,24 @@
 
 mod cache;
 mod config;
+mod control;
 mod engine;
 mod histogram;
 mod log;
 mod output;
 mod report;
 
-pub use cache::{CacheStats, CachedFrame, FrameCache, recycle};
-pub use config::{EngineConfig, EngineError, FaultPolicy, MissPolicy, SceneKey};
+pub use cache::{CacheStats, CachedFrame, DEFAULT_MAX_SLOTS, FrameCache, recycle};
+pub use config::{EngineConfig, EngineError, FaultPolicy, MAX_WORKERS, MissPolicy, SceneKey};
+pub use control::{ControlRecord, ControlRequest, EngineControl, EntryIndex};
 pub use engine::{Engine, RunOptions, fill_error_frame};
 pub use histogram::Histogram;
-pub use log::{FrameLog, FrameLogWriter, FrameRecord, LogStats};
+pub use log::{
+    FRAME_TARGET, FrameLog, FrameLogLayer, FrameLogWriter, FrameRecord, LogStats, emit_frame_event,
+    frame_log_dispatch,
+};
 pub use output::{NullOutput, Output, RunInfo};
-pub use report::{FaultRecord, OutputReport, Percentiles, RunReport, WindowStats, resident_kib};
+pub use report::{
+    EntryRenderTime, FaultRecord, OutputReport, Percentiles, RunReport, WindowStats, physical_memory_kib,
+    resident_kib,
+};

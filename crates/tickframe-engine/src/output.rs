@@ -4,6 +4,8 @@ use std::time::Instant;
 
 use tickframe_core::{FrameRate, FrameRef, Size, Tick};
 
+use crate::ControlRequest;
+
 /// Facts about a run, given to an output before its first frame.
 #[derive(Clone, Debug)]
 pub struct RunInfo {
@@ -31,7 +33,7 @@ pub trait Output: Send {
     fn begin(&mut self, info: &RunInfo) -> anyhow::Result<()>;
 
     /// Presents the frame for `tick`. `Ok(false)` means stop cleanly (the user quit, the pipe
-    /// closed). In paced runs a repeated frame is presented again under the new tick.
+    /// closed): the whole run stops, every output. In paced runs a repeated frame is presented again under the new tick.
     ///
     /// # Errors
     /// A write that failed.
@@ -68,6 +70,14 @@ pub trait Output: Send {
     /// outputs that talk to devices over a network. Default 0.
     fn send_errors(&self) -> u64 {
         0
+    }
+
+    /// A request from the user of an interactive output (a key press in a window: pause, next or
+    /// previous playlist entry, quit), polled by the presenter once per frame after `present`
+    /// (it is called again while it returns `Some`, up to 8 times per frame). The engine applies
+    /// it to the whole run through its [`EngineControl`](crate::EngineControl). Default `None`.
+    fn poll_control(&mut self) -> Option<ControlRequest> {
+        None
     }
 
     /// The output's name in reports and logs. Default `"output"`.

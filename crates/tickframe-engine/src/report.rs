@@ -1,7 +1,7 @@
 //! What a run measured: per-output pacing metrics, cache and worker figures, faults.
 
 use crate::histogram::Histogram;
-use crate::{CacheStats, LogStats, MissPolicy};
+use crate::{CacheStats, ControlRecord, LogStats, MissPolicy};
 
 /// Percentiles of a duration distribution, in milliseconds.
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
@@ -62,6 +62,10 @@ pub struct OutputReport {
     pub misses: u64,
     /// Misses rendered on the presenter thread (always, in the naive loop).
     pub inline_renders: u64,
+    /// Frames presented again while paused (neither dropped nor counted as hits or misses).
+    pub held: u64,
+    /// Control actions (pause, resume, seek) this presenter applied.
+    pub control_actions: u64,
     /// `hits / (hits + misses)`.
     pub cache_hit_rate: f64,
     /// Time between successive presents (the real present time when the output reports it).
@@ -76,7 +80,8 @@ pub struct OutputReport {
     pub gaps_over_50ms: u64,
     /// Render time of the frames shown (worker or inline).
     pub render_ms: Percentiles,
-    /// Presenter work per frame before the output call: lookup, plus the inline render on a miss.
+    /// Presenter work per frame before the output call: lookup, plus the inline render on a miss
+    /// (in unpaced runs the wait for a frame that is not ready yet is not work and is left out).
     pub presenter_work_ms: Percentiles,
     /// Presenter work on cache hits only.
     pub presenter_work_hit_ms: Percentiles,
@@ -90,9 +95,15 @@ pub struct OutputReport {
     pub queue_depth_min: u64,
     /// Frames ready ahead of the due tick: maximum.
     pub queue_depth_max: u64,
-    /// Heap allocations per presented frame in steady state (after a warm-up), when an
-    /// allocation counter was given.
+    /// Heap allocations (of the whole process) per presented frame in steady state, when an
+    /// allocation counter was given: counted to the end of the run from the end of the warm-up
+    /// (twice the window's maximum in frames, 60..=600, or half of a shorter run), or from later,
+    /// once no frame buffer was added for half a warm-up (a window that fills slowly adds its
+    /// bounded buffers one by one; those are counted in `frame_buffers`), when that leaves
+    /// frames to measure.
     pub allocs_per_frame: Option<f64>,
+    /// Frames that `allocs_per_frame` was measured over.
+    pub allocs_sample_frames: u64,
     /// The output asked to stop (`Ok(false)`: the user quit, the pipe closed).
     pub stopped_by_output: bool,
     /// `finish` was called (the run completed).
@@ -118,6 +129,19 @@ pub struct WindowStats {
     pub shrunk: u64,
 }
 
+/// The mean render time of one playlist entry (workers' renders).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EntryRenderTime {
+    /// The entry (0-based).
+    pub entry: usize,
+    /// Its name, e.g. `playlist[2]`.
+    pub label: String,
+    /// Frames of it rendered.
+    pub frames: u64,
+    /// Mean render time in milliseconds.
+    pub mean_ms: f64,
+}
+
 /// A render that panicked.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct FaultRecord {
@@ -136,6 +160,9 @@ pub struct FaultRecord {
 pub struct RunReport {
     /// Scene name.
     pub scene: String,
+    /// The scene's content key ([`SceneKey`](crate::SceneKey)), 32 hex digits: it changes
+    /// whenever the scene's content does.
+    pub scene_key: String,
     /// Frame size, `WxH`.
     pub size: String,
     /// Frame rate.
@@ -168,28 +195,70 @@ pub struct RunReport {
     pub worker_utilisation: f64,
     /// The frame budget (one period) in milliseconds.
     pub frame_budget_ms: f64,
-    /// Set when the scene cannot keep up: its mean render time exceeds the budget times the
-    /// workers. Names the scene.
+    /// Set when the scene cannot keep up: its mean render time (or, with an entry index, the
+    /// mean of one of its playlist entries) exceeds the budget times the workers. Names the scene
+    /// and the entry.
     pub too_slow: Option<String>,
     /// Set when single frames exceed the budget (render p99 over one period) but the workers
     /// keep up on average.
     pub over_budget: Option<String>,
+    /// Mean render time per playlist entry (when the engine has an entry index).
+    pub entry_render_ms: Vec<EntryRenderTime>,
     /// Renders that panicked (the first 100).
     pub faults: Vec<FaultRecord>,
     /// All panicking renders.
     pub faults_total: u64,
+    /// Control actions applied (pause, resume, seek), the first 256 per output, in order.
+    pub controls: Vec<ControlRecord>,
     /// Per-frame log counts (when logging).
     pub log: Option<LogStats>,
     /// Resident memory at the start, in KiB (Linux).
     pub rss_start_kib: Option<u64>,
+    /// Resident memory after the warm-up (when the first output passed it), in KiB (Linux).
+    pub rss_warm_kib: Option<u64>,
+    /// The most resident memory sampled (once a second during the run, and at the end), KiB.
+    pub rss_max_kib: Option<u64>,
+    /// Resident-memory samples taken during the run.
+    pub rss_samples: u64,
     /// Resident memory at the end, in KiB (Linux).
     pub rss_end_kib: Option<u64>,
 }
 
-/// The current resident set size in KiB (`VmRSS` of `/proc/self/status`), on Linux.
+/// The current resident set size in KiB (`VmRSS` of `/proc/self/status`), on Linux. Reads
+/// into a stack buffer: allocates nothing, so sampling it does not disturb allocation counts.
 pub fn resident_kib() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
+    use std::io::Read as _;
+    let mut file = std::fs::File::open("/proc/self/status").ok()?;
+    let mut buf = [0u8; 8192];
+    let mut len = 0;
+    while len < buf.len() {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(_) => return None,
+        }
+    }
+    let text = &buf[..len];
+    let at = text.windows(6).position(|w| w == b"VmRSS:")?;
+    let mut value = 0u64;
+    let mut seen = false;
+    for &b in &text[at + 6..] {
+        match b {
+            b'0'..=b'9' => {
+                value = value * 10 + u64::from(b - b'0');
+                seen = true;
+            }
+            b' ' | b'\t' if !seen => {}
+            _ => break,
+        }
+    }
+    seen.then_some(value)
+}
+
+/// The machine's physical memory in KiB (`MemTotal` of `/proc/meminfo`), on Linux.
+pub fn physical_memory_kib() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
@@ -200,13 +269,15 @@ impl RunReport {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "engine: {} worker(s), {}, cache {:.1} MiB (peak {:.1} MiB, {:.1}% hits, {} evictions), window {}..{} (peak {}), utilisation {:.0}%",
+            "engine: {} worker(s), {}, cache {:.1} MiB (peak {:.1} MiB, {:.1}% hits, {} evictions, frames ahead mean {:.1} max {}), window {}..{} (peak {}), utilisation {:.0}%",
             self.workers,
             if self.paced { "paced" } else { "unpaced" },
             self.cache.budget_bytes as f64 / 1048576.0,
             self.cache.peak_bytes as f64 / 1048576.0,
             100.0 * self.cache.hits as f64 / (self.cache.hits + self.cache.misses).max(1) as f64,
             self.cache.evictions,
+            self.cache.frames_ahead_mean,
+            self.cache.frames_ahead_max,
             self.window.min,
             self.window.max,
             self.window.peak,
@@ -234,7 +305,10 @@ impl RunReport {
                 o.gaps_over_33ms,
                 o.gaps_over_50ms
             );
-            let allocs = o.allocs_per_frame.map_or_else(|| "-".to_string(), |a| format!("{a:.2}"));
+            let allocs = o.allocs_per_frame.map_or_else(
+                || "- (run too short)".to_string(),
+                |a| format!("{a:.2} (over {} frames)", o.allocs_sample_frames),
+            );
             let _ = writeln!(
                 s,
                 "{}: render p50 {:.3} p99 {:.3} ms; presenter work p50 {:.3} ms (hits {:.4}, inline {:.3}); queue depth mean {:.1} min {}; hit rate {:.1}%; allocs/frame {allocs}",
@@ -264,6 +338,12 @@ impl RunReport {
         }
         if let Some(l) = &self.log {
             let _ = writeln!(s, "frame log: {} records written, {} dropped", l.written, l.dropped);
+            if let Some(e) = &l.error {
+                let _ = writeln!(s, "frame log FAILED: {e} (the log is incomplete)");
+            }
+        }
+        if !self.controls.is_empty() {
+            let _ = writeln!(s, "controls: {} action(s) applied", self.controls.len());
         }
         if let Some(t) = &self.too_slow {
             let _ = writeln!(s, "too slow: {t}");
@@ -272,11 +352,16 @@ impl RunReport {
             let _ = writeln!(s, "over budget: {t}");
         }
         if let (Some(a), Some(b)) = (self.rss_start_kib, self.rss_end_kib) {
+            let mib =
+                |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| format!("{:.1}", v as f64 / 1024.0));
             let _ = writeln!(
                 s,
-                "resident memory: {:.1} MiB at start, {:.1} MiB at end",
-                a as f64 / 1024.0,
-                b as f64 / 1024.0
+                "resident memory: {} MiB at start, {} after warm-up, {} at end, max {} MiB ({} samples)",
+                mib(Some(a)),
+                mib(self.rss_warm_kib),
+                mib(Some(b)),
+                mib(self.rss_max_kib),
+                self.rss_samples
             );
         }
         s

@@ -9,9 +9,11 @@
 //! it in and draws it: presenting never waits for the display, and nothing here touches render
 //! workers.
 //!
-//! Keys: `q` or Esc quits (the next `present` returns `Ok(false)`), space pauses (the window
-//! keeps showing the frame it has), `n` / `p` ask for the next / previous playlist entry
-//! ([`WindowOutput::take_commands`]; the engine decides what to do with them).
+//! Keys: `q` or Esc quits (the next `present` returns `Ok(false)`, which stops the whole run),
+//! space pauses and resumes, `n` / `p` ask for the next / previous playlist entry: the engine
+//! polls them through [`Output::poll_control`] and applies them to the run (a pause holds the
+//! presented tick; the window keeps drawing what it is given, so `n` while paused shows the next
+//! entry's first frame).
 
 use std::num::NonZeroU32;
 use std::rc::Rc;
@@ -22,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use tickframe_core::{Frame, FrameRef, Rgba, Size, Tick};
-use tickframe_engine::{Output, RunInfo};
+use tickframe_engine::{ControlRequest, Output, RunInfo};
 use winit::application::ApplicationHandler;
 use winit::dpi::PhysicalSize;
 use winit::event::{ElementState, WindowEvent};
@@ -58,6 +60,8 @@ pub enum WindowCommand {
     Next,
     /// `p`: the previous playlist entry.
     Previous,
+    /// Space: pause or resume.
+    TogglePause,
 }
 
 /// The integer scale and the top-left offset that fit a `frame` into a `window`, centred,
@@ -217,7 +221,8 @@ impl WindowOutput {
         }
     }
 
-    /// Keyboard requests since the last call (`n`, `p`), oldest first.
+    /// Keyboard requests since the last call (`n`, `p`, space), oldest first (the engine takes
+    /// them through [`Output::poll_control`] instead when it runs this output).
     pub fn take_commands(&self) -> Vec<WindowCommand> {
         std::mem::take(&mut *self.shared.commands.lock().unwrap_or_else(|e| e.into_inner()))
     }
@@ -227,7 +232,8 @@ impl WindowOutput {
         self.shared.drawn.load(Ordering::Acquire)
     }
 
-    /// Whether space has paused the picture.
+    /// Whether space has been pressed an odd number of times (the engine's pause state follows
+    /// the same key presses).
     pub fn is_paused(&self) -> bool {
         self.shared.paused.load(Ordering::Relaxed)
     }
@@ -317,8 +323,9 @@ fn open_window(el: &ActiveEventLoop, req: &OpenRequest) -> Result<Win, String> {
 
 impl Win {
     fn draw(&mut self) {
-        // Swap in the newest frame (an O(1) exchange under the lock), unless paused.
-        if !self.shared.paused.load(Ordering::Relaxed) {
+        // Swap in the newest frame (an O(1) exchange under the lock). A pause is the engine's:
+        // it holds the tick, so the window draws whatever it is given.
+        {
             let newest = self.shared.back.lock().unwrap_or_else(|e| e.into_inner()).take();
             if let Some(f) = newest
                 && let Some(old) = self.front.replace(f)
@@ -387,6 +394,11 @@ impl ApplicationHandler<UserEvent> for App {
                     }
                     Key::Named(NamedKey::Space) => {
                         shared.paused.fetch_xor(true, Ordering::AcqRel);
+                        shared
+                            .commands
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(WindowCommand::TogglePause);
                     }
                     Key::Character("n") => {
                         shared.commands.lock().unwrap_or_else(|e| e.into_inner()).push(WindowCommand::Next);
@@ -464,6 +476,18 @@ impl Output for WindowOutput {
 
     fn is_realtime(&self) -> bool {
         true
+    }
+
+    fn poll_control(&mut self) -> Option<ControlRequest> {
+        let mut commands = self.shared.commands.lock().unwrap_or_else(|e| e.into_inner());
+        if commands.is_empty() {
+            return None;
+        }
+        Some(match commands.remove(0) {
+            WindowCommand::Next => ControlRequest::NextEntry,
+            WindowCommand::Previous => ControlRequest::PreviousEntry,
+            WindowCommand::TogglePause => ControlRequest::TogglePause,
+        })
     }
 
     fn last_present_time(&self) -> Option<Instant> {

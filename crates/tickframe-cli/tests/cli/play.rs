@@ -3,7 +3,7 @@
 use tickframe_core::{DrawMode, RenderContext, Renderer, frame_hash};
 use tickframe_scenes::file::{Overrides, load_scene_file};
 
-use crate::common::{decode_png, repo, run, scratch, stderr};
+use crate::common::{bin, decode_png, repo, run, scratch, stderr};
 
 #[test]
 fn scenes_lists_every_builtin_scene_with_parameters() {
@@ -147,12 +147,63 @@ fn play_null_reports_a_summary() {
 fn bench_measures_and_compares() {
     let dir = scratch("bench");
     let json = dir.join("bench.json");
-    let o = run(&["bench", "--scenes", "solid,confetti", "--frames", "20", "--json", json.to_str().unwrap()]);
+    // Run from another folder: the image scene's assets are found through the source tree.
+    let o = bin()
+        .args([
+            "bench",
+            "--scenes",
+            "solid,confetti,image",
+            "--sizes",
+            "256x64,32x16",
+            "--frames",
+            "20",
+            "--pacing-frames",
+            "8",
+            "--case-seconds",
+            "0.1",
+            "--max-workers",
+            "2",
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!stderr(&o).contains("skipping"), "{}", stderr(&o));
+    for header in
+        ["p50 ms", "alloc/f", "vs reference", "fps, 1..N workers", "efficiency", "naive w/f", "drop n/r/i"]
+    {
+        assert!(text.contains(header), "no `{header}` column: {text}");
+    }
     assert!(text.contains("confetti") && text.contains("faster"), "{text}");
-    let rows: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-    assert_eq!(rows.as_array().unwrap().len(), 2);
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(doc["format"], "tickframe-bench");
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 6, "3 scenes × 2 sizes");
+    let sizes: Vec<&str> = rows.iter().map(|r| r["size"].as_str().unwrap()).collect();
+    assert!(sizes.contains(&"256x64") && sizes.contains(&"32x16"), "{sizes:?}");
+    for r in rows {
+        let s = &r["single_core"];
+        assert!(s["frames"].as_u64().unwrap() >= 5, "{r}");
+        assert!(s["p50_ms"].as_f64().unwrap() > 0.0 && s["allocs_per_frame"].as_f64().is_some(), "{r}");
+        let sc = &r["scaling"];
+        assert_eq!(sc["fps_by_workers"].as_array().unwrap().len(), 2, "{r}");
+        assert_eq!(sc["efficiency_by_workers"][0], 1.0, "{r}");
+        assert!(sc["fps_by_workers"][0].as_f64().unwrap() > 0.0, "{r}");
+        let p = &r["pacing"];
+        for run in ["naive", "ahead_repeat", "ahead_inline"] {
+            for key in ["work_mean_ms", "dropped", "interval_p99_ms", "interval_max_ms", "inline_renders"] {
+                assert!(!p[run][key].is_null(), "pacing.{run}.{key} missing: {r}");
+            }
+        }
+        // The naive loop renders every presented frame inline; render-ahead with repeat never does.
+        assert_eq!(p["naive"]["inline_renders"], p["naive"]["presented"], "{r}");
+        assert_eq!(p["ahead_repeat"]["inline_renders"], 0, "{r}");
+    }
+    let o = run(&["bench", "--scenes", "solid", "--sizes", "8x8", "--case-seconds", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
 #[test]
@@ -164,6 +215,16 @@ fn play_rejects_bad_engine_options_with_exit_2() {
         (&["play", "--out", "null", "--fps", "100000"], "invalid frame rate"),
         (&["play", "--out", "null", "--fps", "nan"], "invalid frame rate"),
         (&["play", "--out", "null", "--miss", "sometimes"], "sometimes"),
+        (&["play", "--out", "null", "--cache-mb", "1e8"], "more than the maximum of 65536 MiB"),
+        (&["play", "--out", "null", "--cache-mb", "-3"], "--cache-mb must be a positive number"),
+        (&["play", "--out", "null", "--fps", "1/1000000000"], "below the minimum of 0.01 fps"),
+        (&["play", "--out", "null", "--fps", "0.0001"], "below the minimum of 0.01 fps"),
+        (&["play", "--out", "null", "--fps", "-5"], "the frame rate must be positive, got `-5`"),
+        (&["play", "--out", "null", "--workers", "100000"], "at most 256 worker threads"),
+        (
+            &["play", "--out", "null", "--size", "16384x16384", "--workers", "200"],
+            "more than this machine's memory",
+        ),
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
@@ -269,4 +330,112 @@ fn raw_frames_are_identical_with_1_and_4_workers() {
     assert!(a.status.success() && b.status.success(), "{}{}", stderr(&a), stderr(&b));
     assert_eq!(a.stdout.len(), 30 * 32 * 8 * 4);
     assert!(a.stdout == b.stdout, "raw bytes differ between 1 and 4 workers");
+}
+
+#[test]
+fn a_failing_frame_log_still_gives_the_summary_and_the_report() {
+    let dir = scratch("logfail");
+    let report = dir.join("r.json");
+    let o = run(&[
+        "play",
+        "examples/oled.toml",
+        "--out",
+        "null",
+        "--seconds",
+        "0.3",
+        "--log-frames",
+        "/dev/full",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{msg}");
+    assert!(msg.contains("interval p50"), "no summary: {msg}");
+    assert!(msg.contains("frame log FAILED") && msg.contains("/dev/full"), "{msg}");
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["outputs"][0]["presented"], 18);
+    assert!(r["log"]["error"].as_str().unwrap().contains("No space left"), "{}", r["log"]);
+}
+
+#[test]
+fn the_scene_key_follows_the_scene_files_content() {
+    let dir = scratch("scenekey");
+    let file = dir.join("s.toml");
+    let key = |text: &str| {
+        std::fs::write(&file, text).unwrap();
+        let report = dir.join("r.json");
+        let o = run(&[
+            "play",
+            file.to_str().unwrap(),
+            "--out",
+            "null",
+            "--seconds",
+            "0.05",
+            "--report",
+            report.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        r["scene_key"].as_str().unwrap().to_string()
+    };
+    let base =
+        "seed = 1\nscene = \"solid\"\ncolor = \"#ff0000\"\n[display]\nwidth = 16\nheight = 8\nfps = 60\n";
+    let a = key(base);
+    assert_eq!(a.len(), 32);
+    assert_eq!(key(base), a, "the same content gives the same key");
+    // Any change of content (a colour, even a comment) gives another key: the cache, keyed by
+    // (scene key, tick), can never serve a frame of the old file.
+    assert_ne!(key(&base.replace("#ff0000", "#00ff00")), a);
+    assert_ne!(key(&format!("# edited\n{base}")), a);
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_with_the_report_and_the_log_written() {
+    let dir = scratch("ctrlc");
+    let report = dir.join("r.json");
+    let log = dir.join("l.jsonl");
+    let child = bin()
+        .args([
+            "play",
+            "examples/oled.toml",
+            "--out",
+            "null",
+            "--seconds",
+            "30",
+            "--report",
+            report.to_str().unwrap(),
+            "--log-frames",
+            log.to_str().unwrap(),
+        ])
+        .current_dir(repo())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until frames are being logged, then interrupt.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::metadata(&log).map_or(0, |m| m.len()) == 0 && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let o = child.wait_with_output().unwrap();
+    let msg = stderr(&o);
+    // Cut short before its 30 s: the summary and report are written, and the exit code (130,
+    // the shell's code for SIGINT) tells a script the run is incomplete.
+    assert_eq!(o.status.code(), Some(130), "{msg}");
+    assert!(msg.contains("interval p50"), "summary printed: {msg}");
+    assert!(msg.contains("interrupted by Ctrl-C after "), "{msg}");
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let out = &r["outputs"][0];
+    assert_eq!(out["finished"], false, "an interrupted run does not look complete");
+    let presented = out["presented"].as_u64().unwrap();
+    assert!(presented > 0 && presented < 30 * 60, "{out}");
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines.lines().count() as u64, r["log"]["written"].as_u64().unwrap(), "log flushed");
+    assert_eq!(r["log"]["written"].as_u64().unwrap() + r["log"]["dropped"].as_u64().unwrap(), presented);
+    for line in lines.lines() {
+        let _: serde_json::Value = serde_json::from_str(line).expect("every line complete JSON");
+    }
 }

@@ -109,3 +109,91 @@ impl Output for Recorder {
         "recorder"
     }
 }
+
+/// Takes `delay` on the ticks in `from..to` only, and nothing otherwise (pixels still a pure
+/// function of the tick).
+pub struct SlowBetween {
+    pub from: Tick,
+    pub to: Tick,
+    pub delay: Duration,
+}
+
+impl Scene for SlowBetween {
+    fn render(&self, ctx: &RenderContext, canvas: &mut Canvas<'_>) {
+        if (self.from..self.to).contains(&ctx.tick) {
+            std::thread::sleep(self.delay);
+        }
+        Bars.render(ctx, canvas);
+    }
+}
+
+/// The hash of `Bars` at `tick` (what every test scene here shows).
+pub fn bars_hash(base: RenderContext, tick: Tick) -> u128 {
+    let f = tickframe_core::Renderer::default().render_new(&Bars, &base.at_tick(tick));
+    frame_hash(f.view())
+}
+
+/// An output recording every present that, at given present counts, stalls or asks the engine
+/// for something (a [`ControlRequest`](tickframe_engine::ControlRequest)), or quits.
+pub struct Scripted {
+    pub seen: Arc<Mutex<Recorded>>,
+    pub stall_at: Option<(usize, Duration)>,
+    pub requests: Vec<(usize, tickframe_engine::ControlRequest)>,
+    pub quit_at: Option<usize>,
+    pub name: &'static str,
+    pending: Option<tickframe_engine::ControlRequest>,
+}
+
+impl Scripted {
+    pub fn new(name: &'static str) -> (Scripted, Arc<Mutex<Recorded>>) {
+        let seen = Arc::new(Mutex::new(Recorded::default()));
+        let s = Scripted {
+            seen: Arc::clone(&seen),
+            stall_at: None,
+            requests: Vec::new(),
+            quit_at: None,
+            name,
+            pending: None,
+        };
+        (s, seen)
+    }
+}
+
+impl Output for Scripted {
+    fn begin(&mut self, _info: &RunInfo) -> anyhow::Result<()> {
+        self.seen.lock().unwrap().began = true;
+        Ok(())
+    }
+
+    fn present(&mut self, tick: Tick, frame: FrameRef<'_>) -> anyhow::Result<bool> {
+        let n = {
+            let mut s = self.seen.lock().unwrap();
+            s.frames.push((tick, frame_hash(frame)));
+            s.frames.len()
+        };
+        if let Some((at, d)) = self.stall_at
+            && at == n
+        {
+            std::thread::sleep(d);
+        }
+        self.pending = self.requests.iter().find(|(at, _)| *at == n).map(|(_, r)| *r);
+        Ok(self.quit_at.is_none_or(|q| n < q))
+    }
+
+    fn poll_control(&mut self) -> Option<tickframe_engine::ControlRequest> {
+        self.pending.take()
+    }
+
+    fn finish(&mut self, frames: u64) -> anyhow::Result<()> {
+        self.seen.lock().unwrap().finished = Some(frames);
+        Ok(())
+    }
+
+    fn is_realtime(&self) -> bool {
+        false
+    }
+
+    fn name(&self) -> &str {
+        self.name
+    }
+}

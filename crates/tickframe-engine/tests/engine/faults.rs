@@ -149,3 +149,36 @@ fn bad_settings_are_refused() {
     }
     let _ = NullOutput;
 }
+
+#[test]
+fn a_panic_in_a_paced_run_is_caught_and_the_run_keeps_its_pace() {
+    let _g = serial();
+    let base = RenderContext::new(size(16, 8), fps(60), 3, 0);
+    let scene = Arc::new(PanicAt { tick: 7, flaky: false, fired: AtomicBool::new(false) });
+    let config = EngineConfig { workers: 2, cache_bytes: 1 << 16, ..EngineConfig::default() };
+    let engine = Engine::new(scene, SceneKey(9), base, config).unwrap();
+    let (rec, seen) = Recorder::new();
+    let outputs: Vec<Box<dyn Output>> = vec![Box::new(rec)];
+    let report = engine
+        .run(
+            outputs,
+            RunOptions {
+                frames: Some(40),
+                paced: true,
+                scene_name: "panic-at-7".into(),
+                ..RunOptions::default()
+            },
+        )
+        .unwrap();
+    let o = &report.outputs[0];
+    assert!(o.finished, "{}", report.summary());
+    assert_eq!(o.presented + o.skipped, 40, "{o:?}");
+    assert_eq!(report.faults_total, 1);
+    assert_eq!((report.faults[0].tick, report.faults[0].recovered), (7, false));
+    let frames = seen.lock().unwrap().frames.clone();
+    let mut error = Frame::new(size(16, 8));
+    fill_error_frame(&mut error);
+    let at7: Vec<_> = frames.iter().filter(|(t, _)| *t == 7).collect();
+    assert!(at7.iter().all(|(_, h)| *h == frame_hash(error.view())), "tick 7 shows the error frame");
+    assert!(frames.iter().any(|(t, _)| *t > 7), "the run went on past the fault");
+}

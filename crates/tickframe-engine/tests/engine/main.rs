@@ -6,7 +6,9 @@
 mod alloc;
 mod cache;
 mod common;
+mod control;
 mod determinism;
 mod faults;
 mod logs;
 mod pacing;
+mod soak;
