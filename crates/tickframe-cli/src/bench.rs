@@ -20,7 +20,7 @@ use tickframe_scenes::params::{Params, Value};
 use tickframe_scenes::registry::{BuildContext, build_scene, builtin_scenes};
 
 use crate::Failure;
-use crate::alloc_count::allocations;
+use crate::alloc_count::{allocations, count_this_thread};
 
 /// Reference figures from the product brief (this kind of machine, one core, 256×64).
 const REFERENCES: &[(&str, &str, f64)] =
@@ -152,7 +152,8 @@ fn engine_run(
     let base = RenderContext::new(size, rate60(), 1, 0);
     let engine = Engine::new(Arc::clone(scene), SceneKey(1), base, config)
         .map_err(|e| Failure::BadInput(e.to_string()))?
-        .with_alloc_counter(allocations);
+        .with_alloc_counter(allocations)
+        .with_counted_threads(count_this_thread);
     let outputs: Vec<Box<dyn Output>> = vec![Box::new(NullOutput)];
     engine
         .run(
@@ -276,6 +277,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Renders up to `frames` ticks on this thread within `budget` (at least 5 frames): per-frame
 /// times, and allocations per frame over the second half.
 fn measure(scene: &dyn Scene, size: Size, frames: u64, budget: Duration) -> (Vec<f64>, f64, u64) {
+    count_this_thread();
     let base = RenderContext::new(size, rate60(), 1, 0);
     let mut renderer = Renderer::default();
     let mut frame = tickframe_core::Frame::new(size);

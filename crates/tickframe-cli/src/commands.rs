@@ -404,7 +404,8 @@ pub fn play(
     let base = RenderContext::new(scene.size, scene.rate, scene.seed, 0);
     let mut engine = Engine::new(Arc::clone(&scene.root), scene_key(&scene), base, config)
         .map_err(|e| Failure::BadInput(e.to_string()))?
-        .with_alloc_counter(crate::alloc_count::allocations);
+        .with_alloc_counter(crate::alloc_count::allocations)
+        .with_counted_threads(crate::alloc_count::count_this_thread);
     if let Some(playlist) = &scene.root_playlist {
         // Window keys n/p jump between entries; a slow entry is named in the summary.
         engine = engine.with_entries(Arc::new(PlaylistEntries(Arc::clone(playlist))));

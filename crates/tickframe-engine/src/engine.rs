@@ -77,6 +77,8 @@ pub struct Engine {
     base: RenderContext,
     config: EngineConfig,
     alloc_counter: Option<fn() -> u64>,
+    /// Called first on every thread the engine starts (see [`Engine::with_counted_threads`]).
+    thread_hook: Option<fn()>,
     frame_bytes: usize,
     control: EngineControl,
 }
@@ -435,6 +437,7 @@ impl Engine {
             base,
             config,
             alloc_counter: None,
+            thread_hook: None,
             frame_bytes,
             control: EngineControl::default(),
         })
@@ -445,6 +448,17 @@ impl Engine {
     #[must_use]
     pub fn with_alloc_counter(mut self, counter: fn() -> u64) -> Engine {
         self.alloc_counter = Some(counter);
+        self
+    }
+
+    /// Calls `enter` first on every thread the engine starts (render workers, presenters, the
+    /// memory sampler), e.g. to switch on a thread-local flag of a counting allocator that then
+    /// counts only the engine's own threads: the figure [`Engine::with_alloc_counter`] reports is
+    /// then exact, untouched by whatever other threads of the process (a test harness, a
+    /// progress bar) allocate at the same time.
+    #[must_use]
+    pub fn with_counted_threads(mut self, enter: fn()) -> Engine {
+        self.thread_hook = Some(enter);
         self
     }
 
@@ -556,25 +570,29 @@ impl Engine {
         }
         let names: Vec<String> = outputs.iter().map(|o| o.name().to_string()).collect();
         let started = Instant::now();
+        let enter = self.thread_hook.unwrap_or(|| {});
         let (worker_results, presenter_results, rss) = thread::scope(|s| {
             let mut worker_handles = Vec::new();
             let mut spawn_error = None;
             for i in 0..workers {
                 let shared = &shared;
-                match thread::Builder::new()
-                    .name(format!("tickframe-worker-{i}"))
-                    .spawn_scoped(s, move || worker_loop(shared))
-                {
+                match thread::Builder::new().name(format!("tickframe-worker-{i}")).spawn_scoped(
+                    s,
+                    move || {
+                        enter();
+                        worker_loop(shared)
+                    },
+                ) {
                     Ok(h) => worker_handles.push(h),
                     Err(e) => spawn_error = Some(e),
                 }
             }
             let sampler = if spawn_error.is_none() {
                 let shared = &shared;
-                match thread::Builder::new()
-                    .name("tickframe-rss".into())
-                    .spawn_scoped(s, move || rss_sampler(shared))
-                {
+                match thread::Builder::new().name("tickframe-rss".into()).spawn_scoped(s, move || {
+                    enter();
+                    rss_sampler(shared)
+                }) {
                     Ok(h) => Some(h),
                     Err(e) => {
                         spawn_error = Some(e);
@@ -601,11 +619,13 @@ impl Engine {
                     let log = opts.log.clone();
                     let frames = opts.frames;
                     let paced = opts.paced;
-                    match thread::Builder::new()
-                        .name(format!("tickframe-present-{idx}"))
-                        .spawn_scoped(s, move || {
+                    match thread::Builder::new().name(format!("tickframe-present-{idx}")).spawn_scoped(
+                        s,
+                        move || {
+                            enter();
                             presenter_loop(shared, idx, out, frames, paced, log.as_ref())
-                        }) {
+                        },
+                    ) {
                         Ok(h) => presenter_handles.push(h),
                         Err(e) => spawn_error = Some(e),
                     }
@@ -821,8 +841,16 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
     let entries = engine.control.entries().cloned();
     let mut renderer = Renderer::new(engine.config.draw_mode);
     let mut stats = WorkerStats { render: Histogram::new(), ..WorkerStats::default() };
-    // Whatever a thread allocates lazily on first use happens now, before any presenter starts.
+    // Whatever a thread allocates lazily on first use happens now, before any presenter starts:
+    // the thread handle, and the renderer's display list and scratch space, sized by one render
+    // of the first tick (its result is thrown away; a panic there is caught and seen again, and
+    // reported, when the tick is rendered for real). Otherwise a worker the OS schedules late
+    // would make these one-time allocations in the middle of the run.
     let _ = thread::current();
+    {
+        let mut scratch = Frame::new(engine.base.size);
+        let _ = render_caught(&mut renderer, &*engine.scene, &engine.base, &mut scratch);
+    }
     let mut st = shared.lock();
     st.started += 1;
     shared.ready_cv.notify_all();
@@ -1087,8 +1115,11 @@ fn presenter_loop(
             let ahead = st.cache.frames_ahead(key, tick);
             st.sample_cache(ahead);
             if st.buffers != buffers_seen {
+                // New buffers (the window grew past what it had): steady state starts again
+                // after them.
                 buffers_seen = st.buffers;
                 buffers_changed_at = ps.report.presented;
+                ps.alloc_stable_mark = None;
             }
             depth = ahead as u64;
             let found = if holding || !cfg.render_ahead { None } else { st.cache.get(key, tick).cloned() };
