@@ -387,7 +387,9 @@ fn blinds(p: f64, vertical: bool, count: u32, from: FrameRef<'_>, to: FrameRef<'
     };
     match vertical {
         false => {
-            for i in 0..count.min(len) {
+            // Every slat, including the empty ones when there are more slats than lines, so
+            // the slats together cover all `len` lines.
+            for i in 0..count {
                 let (s0, e) = open(i);
                 let s1 = (i + 1) * len / count;
                 for y in s0..s1 {
@@ -399,7 +401,7 @@ fn blinds(p: f64, vertical: bool, count: u32, from: FrameRef<'_>, to: FrameRef<'
         true => {
             for y in 0..h {
                 let (a, b, o) = (from.row(y as u32), to.row(y as u32), &mut out[y * w..(y + 1) * w]);
-                for i in 0..count.min(len) {
+                for i in 0..count {
                     let (s0, e) = open(i);
                     let s1 = (i + 1) * len / count;
                     o[s0..e].copy_from_slice(&b[s0..e]);
