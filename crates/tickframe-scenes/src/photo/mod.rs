@@ -9,6 +9,7 @@
 
 pub(crate) mod cache;
 pub(crate) mod clock;
+mod jpeg_check;
 mod prepare;
 mod slideshow;
 mod source;

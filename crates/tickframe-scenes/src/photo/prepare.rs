@@ -152,13 +152,13 @@ pub(crate) fn open_decoder(
     let bad = |e: &dyn std::fmt::Display| PhotoError(format!("cannot decode: {e}"));
     let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| bad(&e))?;
     let Some(format) = reader.format() else {
-        return Err(PhotoError("not a JPEG, PNG, GIF or BMP file".into()));
+        return Err(PhotoError("not a JPEG, PNG, WebP, GIF, TIFF or BMP file".into()));
     };
     let mut decoder = reader.into_decoder().map_err(|e| bad(&e))?;
     let (w, h) = decoder.dimensions();
     if u64::from(w) * u64::from(h) > max_pixels {
         return Err(PhotoError(format!(
-            "{w}x{h} is more than the limit of {max_pixels} pixels (`max-megapixels`)"
+            "{w}x{h} is more than the limit of {max_pixels} pixels (the slideshow's `max_megapixels`)"
         )));
     }
     if w == 0 || h == 0 {
@@ -217,8 +217,13 @@ fn cover_crop(iw: u32, ih: u32, w: u32, h: u32) -> (f64, f64, f64, f64) {
 /// Decodes and fits a photo held in memory.
 ///
 /// # Errors
-/// Unknown format, corrupt or truncated data, or more pixels than `opts.max_pixels`.
+/// Unknown format, corrupt or truncated data (a JPEG's scans are walked to their last block:
+/// decoders would fill a short one with grey), or more pixels than `opts.max_pixels`.
 pub fn prepare_photo_bytes(bytes: &[u8], opts: &PrepareOptions) -> Result<Frame, PhotoError> {
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        // Decoders show a JPEG whose scan ends early as grey: refuse it instead.
+        super::jpeg_check::check(bytes).map_err(PhotoError)?;
+    }
     if let Some((buf, (iw, ih))) = decode_plain_jpeg(bytes, opts.max_pixels) {
         return fit_pixels(&buf, (iw, ih), false, opts);
     }

@@ -36,7 +36,7 @@ const PARAMS: &[ParamDoc] = &[
         name: "folder",
         kind: "path",
         default: "",
-        doc: "the folder of photos (JPEG, PNG, GIF first frame, BMP), relative to the scene file",
+        doc: "the folder of photos (JPEG, PNG, WebP, GIF first frame, TIFF, BMP), relative to the scene file",
     },
     ParamDoc { name: "recursive", kind: "bool", default: "false", doc: "also take photos from sub-folders" },
     ParamDoc {
@@ -212,6 +212,13 @@ impl Slideshow {
     /// The cache's counters so far.
     pub fn stats(&self) -> CacheStats {
         self.shared.stats()
+    }
+
+    /// The photos found unusable when first prepared (after build), with why, in sorted order:
+    /// each was skipped, with a `tracing` warning naming it, and the next usable photo in
+    /// sorted order showed in its place.
+    pub fn skipped(&self) -> Vec<(std::path::PathBuf, String)> {
+        self.shared.skipped()
     }
 
     /// Ticks each photo is shown.
@@ -403,17 +410,21 @@ impl Slideshow {
             BuildError::new(folder_at, format!("slideshow: cannot list folder `{}`: {e}", folder.display()))
         })?;
         let mut photos = Vec::with_capacity(files.len());
+        let mut reasons = Vec::new();
         for f in &files {
             match probe(f, max_pixels) {
                 Ok(p) => photos.push(p),
-                Err(e) => cx.warn(format!("slideshow: skipping `{}`: {e}", f.display())),
+                Err(e) => {
+                    cx.warn(format!("slideshow: skipping `{}`: {e}", f.display()));
+                    reasons.push(format!("\n  `{}`: {e}", f.display()));
+                }
             }
         }
         if photos.is_empty() {
             return Err(BuildError::new(
                 folder_at,
                 format!(
-                    "slideshow: no usable photo in `{}` ({} candidate file{} with extension {}{}); put JPEG, PNG, GIF or BMP files there",
+                    "slideshow: no usable photo in `{}` ({} candidate file{} with extension {}{}); put JPEG, PNG, WebP, GIF, TIFF or BMP files there{}{}",
                     folder.display(),
                     files.len(),
                     if files.len() == 1 { "" } else { "s" },
@@ -422,7 +433,9 @@ impl Slideshow {
                         ", searched recursively"
                     } else {
                         "; `recursive = true` searches sub-folders"
-                    }
+                    },
+                    if reasons.is_empty() { "" } else { "; skipped:" },
+                    reasons.concat(),
                 ),
             ));
         }
@@ -456,9 +469,12 @@ impl Slideshow {
             captions,
             caption,
         };
-        // Start on the first photos at once.
-        for j in 0..=show.prefetch {
-            show.shared.request(show.photo_index(0, j));
+        // In sorted order the first photos do not depend on the seed (which a scene learns
+        // only when rendering): start on them at once. Shuffled, the first render asks.
+        if !show.shuffle {
+            for j in 0..=show.prefetch {
+                show.shared.request(show.photo_index(0, j));
+            }
         }
         Ok(show)
     }

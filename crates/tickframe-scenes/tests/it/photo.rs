@@ -319,3 +319,218 @@ fn the_slideshow_example_loads_and_renders() {
         assert!(f.pixels().iter().all(|p| p.a == 255));
     }
 }
+
+/// A JPEG cut in the middle of its scan with an end-of-image marker appended: decoders show it
+/// as grey without an error.
+fn cut_jpeg_with_end_marker(img: &image::RgbImage) -> Vec<u8> {
+    let full = jpeg(img, 85);
+    let mut cut = full[..full.len() / 2].to_vec();
+    cut.extend_from_slice(&[0xFF, 0xD9]);
+    cut
+}
+
+/// A PNG whose IDAT data is damaged (headers and IEND intact).
+fn corrupt_idat_png(img: &image::RgbImage) -> Vec<u8> {
+    let mut png = encode(img, image::ImageFormat::Png);
+    let idat = png.windows(4).position(|w| w == b"IDAT").unwrap();
+    for b in &mut png[idat + 12..idat + 40] {
+        *b ^= 0x5A;
+    }
+    png
+}
+
+fn webp_lossless(img: &image::RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+        .encode(img, img.width(), img.height(), image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+#[test]
+fn webp_and_tiff_photos_are_shown() {
+    let d = temp_dir("webp-tiff");
+    let (a, b) = (picture(48, 27, 10), picture(27, 48, 90));
+    std::fs::write(d.join("a.webp"), webp_lossless(&a)).unwrap();
+    std::fs::write(d.join("b.tif"), encode(&b, image::ImageFormat::Tiff)).unwrap();
+    std::fs::write(d.join("c.TIFF"), encode(&a, image::ImageFormat::Tiff)).unwrap();
+    let size = Size::new(48, 48).unwrap();
+    let (s, warnings) =
+        slideshow(&d, size, &[("order", Value::Str("sorted".into())), ("interval", Value::Float(2.0))]);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(s.names().collect::<Vec<_>>(), ["a.webp", "b.tif", "c.TIFF"]);
+    // Lossless: the letterboxed 48×27 WebP photo is the picture itself, pixel for pixel.
+    let f = Renderer::default().render_new(&s, &RenderContext::new(size, fps60(), 0, 0));
+    let y0 = (48 - 27) / 2;
+    for (x, y) in [(0, 0), (13, 5), (47, 26)] {
+        let p = a.get_pixel(x, y);
+        assert_eq!(f.get(x, y0 + y), Some(Rgba::rgb(p[0], p[1], p[2])), "({x}, {y})");
+    }
+    assert!(s.skipped().is_empty(), "{:?}", s.skipped());
+    // The TIFF photos show too (slots 1 and 2), and differ from each other.
+    let h = hashes(&s, size, &[0, 120, 240]);
+    assert!(h[0] != h[1] && h[1] != h[2], "{h:?}");
+    assert_eq!(s.stats().failures, 0);
+}
+
+/// A folder where two files pass the build-time probe but fail to decode when prepared.
+fn late_failures_folder(name: &str) -> PathBuf {
+    let d = temp_dir(name);
+    for (i, hue) in [0u32, 50, 100, 150, 200].into_iter().enumerate() {
+        std::fs::write(d.join(format!("p{i}.png")), encode(&picture(32, 18, hue), image::ImageFormat::Png))
+            .unwrap();
+    }
+    std::fs::write(d.join("p1-grey.jpg"), cut_jpeg_with_end_marker(&picture(64, 36, 30))).unwrap();
+    std::fs::write(d.join("p3-idat.png"), corrupt_idat_png(&picture(64, 36, 60))).unwrap();
+    d
+}
+
+#[test]
+fn photos_that_fail_when_prepared_are_skipped_the_same_way_whatever_the_cache_did() {
+    let d = late_failures_folder("late");
+    let size = Size::new(32, 18).unwrap();
+    let ticks: Vec<u64> = (0..2000).step_by(13).chain([59, 60, 61, 239, 240, 599, 10_000]).collect();
+    let base = [("interval", Value::Float(2.0)), ("caption", Value::Str("name".into()))];
+    let mut runs = Vec::new();
+    for order in ["sorted", "shuffle"] {
+        let mut expected: Option<Vec<u128>> = None;
+        for (workers, prefetch, cache_mb, reverse) in
+            [(0, 0, 1, false), (1, 2, 256, false), (3, 4, 1, true), (2, 16, 1, false), (0, 3, 256, true)]
+        {
+            let mut extra = base.to_vec();
+            extra.extend([
+                ("order", Value::Str(order.into())),
+                ("workers", Value::Int(workers)),
+                ("prefetch", Value::Int(prefetch)),
+                ("cache_mb", Value::Int(cache_mb)),
+            ]);
+            let (s, warnings) = slideshow(&d, size, &extra);
+            // Both pass the build-time probe (headers, complete ends).
+            assert!(warnings.is_empty(), "{warnings:?}");
+            assert_eq!(s.len(), 7);
+            let mut t = ticks.clone();
+            if reverse {
+                t.reverse();
+            }
+            let mut got = hashes(&s, size, &t);
+            if reverse {
+                got.reverse();
+            }
+            match &expected {
+                None => expected = Some(got),
+                Some(e) => {
+                    assert!(&got == e, "{order}: workers {workers} prefetch {prefetch} cache {cache_mb} MiB")
+                }
+            }
+            // Both were skipped, once each, with the reason.
+            let skipped = s.skipped();
+            let names: Vec<String> =
+                skipped.iter().map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+            assert_eq!(names, ["p1-grey.jpg", "p3-idat.png"], "{skipped:?}");
+            assert!(
+                skipped[0].1.contains("truncated: the image data ends before the last block"),
+                "{skipped:?}"
+            );
+            assert!(skipped[1].1.contains("cannot decode"), "{skipped:?}");
+            assert_eq!(s.stats().failures, 2);
+            runs.push(s);
+        }
+    }
+    // In sorted order (p0, p1-grey, p1, p2, p3-idat, p3, p4) the slot of p1-grey.jpg shows the
+    // next photo, p1.png, as p1's own slot does; p3-idat's slot shows p3.png.
+    let s = &runs[0];
+    let h = hashes(s, size, &[130, 250, 490, 610, 10]);
+    assert_eq!(h[0], h[1], "p1-grey.jpg's slot shows p1.png");
+    assert_eq!(h[2], h[3], "p3-idat.png's slot shows p3.png");
+    assert!(h[4] != h[0] && h[0] != h[2]);
+}
+
+#[test]
+fn a_photo_changed_during_the_run_is_detected_and_skipped() {
+    let d = temp_dir("changed");
+    for i in 0..3u32 {
+        std::fs::write(
+            d.join(format!("p{i}.bmp")),
+            encode(&picture(512, 288, i * 70), image::ImageFormat::Bmp),
+        )
+        .unwrap();
+    }
+    let size = Size::new(512, 288).unwrap();
+    let extra = [
+        ("order", Value::Str("sorted".into())),
+        ("interval", Value::Float(2.0)),
+        ("workers", Value::Int(0)),
+        ("prefetch", Value::Int(0)),
+        // Room for one 512×288 photo (576 KiB) only: every slot evicts the previous photo.
+        ("cache_mb", Value::Int(1)),
+    ];
+    let (s, _) = slideshow(&d, size, &extra);
+    let first = hashes(&s, size, &[10, 130, 250]);
+    // Same length, other pixels: p1.bmp now shows p2's picture, but its pin still says p1.
+    let len_before = std::fs::metadata(d.join("p1.bmp")).unwrap().len();
+    std::fs::copy(d.join("p2.bmp"), d.join("p1.bmp")).unwrap();
+    assert_eq!(std::fs::metadata(d.join("p1.bmp")).unwrap().len(), len_before);
+    let again = hashes(&s, size, &[10, 250, 130]);
+    assert_eq!(again[0], first[0]);
+    assert!(s.stats().evictions >= 4, "{:?}", s.stats());
+    assert_eq!(s.stats().changed, 1, "{:?}", s.stats());
+    assert_eq!(again[2], first[2], "the changed photo's slot shows the next photo");
+    let skipped = s.skipped();
+    assert!(skipped[0].0.ends_with("p1.bmp"), "{skipped:?}");
+    assert!(skipped[0].1.contains("changed during the run: its bytes hash to"), "{skipped:?}");
+    // A fresh slideshow pins the new bytes: no change is seen.
+    let (fresh, _) = slideshow(&d, size, &extra);
+    assert_eq!(hashes(&fresh, size, &[130])[0], first[2]);
+    assert_eq!(fresh.stats().changed, 0);
+}
+
+#[test]
+fn headers_past_the_first_256_kib_still_probe() {
+    let d = temp_dir("bighead");
+    let img = picture(40, 30, 0);
+    let plain = jpeg(&img, 85);
+    // A 300 KB application segment chain (APP9 × 5, 60 KB each) before the frame header.
+    let mut big = plain[..2].to_vec();
+    for _ in 0..5 {
+        big.extend_from_slice(&[0xFF, 0xE9]);
+        big.extend_from_slice(&60_002u16.to_be_bytes());
+        big.extend(std::iter::repeat_n(0x42u8, 60_000));
+    }
+    big.extend_from_slice(&plain[2..]);
+    std::fs::write(d.join("big.jpg"), &big).unwrap();
+    let (s, warnings) = slideshow(&d, Size::new(40, 30).unwrap(), &[]);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(s.len(), 1);
+    let f =
+        Renderer::default().render_new(&s, &RenderContext::new(Size::new(40, 30).unwrap(), fps60(), 0, 0));
+    assert!(s.skipped().is_empty(), "{:?}", s.skipped());
+    assert!(f.pixels().iter().any(|p| *p != Rgba::BLACK));
+}
+
+#[test]
+fn no_usable_photo_lists_each_file_and_why() {
+    let d = temp_dir("none-usable");
+    std::fs::write(d.join("a.png"), "not a png").unwrap();
+    let full = jpeg(&picture(64, 36, 0), 85);
+    std::fs::write(d.join("b.jpg"), &full[..full.len() / 2]).unwrap();
+    std::fs::write(d.join("c.bmp"), bomb_bmp(50_000, 50_000)).unwrap();
+    let mut p = Params::new("slideshow", None).with("folder", Value::Str(d.display().to_string()));
+    let mut cx = BuildContext::new(&d, Size::new(8, 8).unwrap(), fps60());
+    let e = Slideshow::from_params(&mut p, &mut cx).unwrap_err();
+    let m = e.message;
+    assert!(m.contains("no usable photo in"), "{m}");
+    assert!(
+        m.contains(&format!("`{}`: not a JPEG, PNG, WebP, GIF, TIFF or BMP file", d.join("a.png").display())),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!("`{}`: truncated: no end-of-image marker", d.join("b.jpg").display())),
+        "{m}"
+    );
+    assert!(
+        m.contains(
+            "50000x50000 is more than the limit of 100000000 pixels (the slideshow's `max_megapixels`)"
+        ),
+        "{m}"
+    );
+}
