@@ -82,6 +82,12 @@ const PARAMS: &[ParamDoc] = &[
         doc: "photos with more pixels are skipped (with a warning) before decoding: decompression bombs",
     },
     ParamDoc {
+        name: "reduced_decode",
+        kind: "bool",
+        default: "true",
+        doc: "decode a colour JPEG at 1/2, 1/4 or 1/8 size (DCT scaling) when the part shown is at least that many times its target size, then resample: much faster for large photos",
+    },
+    ParamDoc {
         name: "prefetch",
         kind: "int 0..=16",
         default: "2",
@@ -379,6 +385,7 @@ impl Slideshow {
         let filter = ResizeFilter::from_name(&params.choice("filter", "lanczos3", &ResizeFilter::NAMES)?)
             .unwrap_or_default();
         let max_pixels = (params.float_in("max_megapixels", 100.0, 0.01..=1000.0)? * 1e6).round() as u64;
+        let reduced_decode = params.bool("reduced_decode", true)?;
         let prefetch = params.u32_in("prefetch", 2, 0..=16)?;
         let workers = params.u32_in("workers", 1, 0..=16)?;
         let cache_mb = params.u32_in("cache_mb", 256, 1..=65_536)?;
@@ -458,7 +465,7 @@ impl Slideshow {
             color,
             background: caption_bg,
         });
-        let opts = PrepareOptions { size: cx.size, fit, background, filter, max_pixels };
+        let opts = PrepareOptions { size: cx.size, fit, background, filter, max_pixels, reduced_decode };
         let shared = Shared::new(photos, opts, u64::from(cache_mb) << 20, workers as usize);
         let show = Slideshow {
             shared,

@@ -534,3 +534,46 @@ fn no_usable_photo_lists_each_file_and_why() {
         "{m}"
     );
 }
+
+#[test]
+fn large_jpegs_are_decoded_at_a_reduced_size_when_the_target_is_small() {
+    use tickframe_scenes::photo::{FitMode, PrepareOptions, prepare_photo_bytes};
+    let size = Size::new(160, 90).unwrap();
+    let mean_diff = |a: &Frame, b: &Frame| {
+        let sum: u64 = a
+            .pixels()
+            .iter()
+            .zip(b.pixels())
+            .map(|(p, q)| {
+                u64::from(p.r.abs_diff(q.r)) + u64::from(p.g.abs_diff(q.g)) + u64::from(p.b.abs_diff(q.b))
+            })
+            .sum();
+        sum as f64 / (a.pixels().len() * 3) as f64
+    };
+    for (w, h, fit, reduced) in [
+        (640, 360, FitMode::Fit, true),   // 4× larger: decoded at 1/4
+        (1333, 750, FitMode::Fit, true),  // 8.3×: 1/8
+        (400, 300, FitMode::Fill, true),  // the 400×225 part shown is 2.5×: 1/2
+        (300, 169, FitMode::Fit, false),  // less than 2×: full size
+        (330, 170, FitMode::Fill, false), // the part shown is 2.06× wide but 1.9× high
+    ] {
+        let bytes = jpeg(&picture(w, h, 30), 90);
+        let opts = PrepareOptions { fit, ..PrepareOptions::new(size) };
+        let full = prepare_photo_bytes(&bytes, &PrepareOptions { reduced_decode: false, ..opts }).unwrap();
+        let fast = prepare_photo_bytes(&bytes, &opts).unwrap();
+        assert_eq!(
+            prepare_photo_bytes(&bytes, &opts).unwrap().pixels(),
+            fast.pixels(),
+            "{w}x{h}: repeatable"
+        );
+        let diff = mean_diff(&full, &fast);
+        if reduced {
+            assert!(full.pixels() != fast.pixels(), "{w}x{h}: the reduced path was not taken");
+            // The same picture, within a few levels on average (the test picture has 1-pixel
+            // texture that neither path can keep exactly).
+            assert!(diff < 6.0, "{w}x{h}: mean difference {diff}");
+        } else {
+            assert!(full.pixels() == fast.pixels(), "{w}x{h}: reduced although the target is large");
+        }
+    }
+}
