@@ -9,7 +9,7 @@ use tickframe_engine::{
     Engine, EngineConfig, EngineError, FaultPolicy, FrameLogWriter, MissPolicy, RunOptions, SceneKey,
 };
 use tickframe_scenes::file::{Overrides, SceneFile, demo_scene};
-use tickframe_scenes::photo::ClockStart;
+use tickframe_scenes::photo::{ClockStart, UtcOffset};
 use tickframe_scenes::registry::builtin_scenes;
 
 use crate::devices::{DeviceArgs, device_output, window_output};
@@ -143,22 +143,90 @@ fn init_tracing() {
         .try_init();
 }
 
-/// `tickframe play`.
-/// The clock start `--clock` asks for: `now` reads the wall clock once, here, at launch
-/// (UTC: tickframe reads no time-zone database), anything else is `HH:MM[:SS]` or a date-time.
-fn clock_start(clock: Option<&str>) -> Result<Option<ClockStart>, Failure> {
-    match clock {
-        None => Ok(None),
-        Some("now") => {
-            let secs = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-            Ok(Some(ClockStart { seconds: secs }))
-        }
-        Some(text) => {
-            ClockStart::parse(text).map(Some).map_err(|e| Failure::BadInput(format!("--clock: {e}")))
-        }
+/// Clock overlay options (`play` and `render`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ClockArgs {
+    /// Start time of clock overlays: `now` (read once, at launch), unix seconds (as recorded in
+    /// the report and the frame log), an RFC 3339 date-time (`2026-12-03T18:00:00+01:00`), or a
+    /// zone-less `HH:MM[:SS]`, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` shown as written.
+    /// Default: the scene file's own start.
+    #[arg(long)]
+    pub clock: Option<String>,
+    /// The UTC offset (`+HH:MM`, `-HH:MM`, `Z`) at which `--clock` instants are shown. Default:
+    /// for `now`, this machine's offset (as `date +%z` prints it; UTC when that fails); for unix
+    /// seconds, UTC; for an RFC 3339 time, its own offset.
+    #[arg(long, allow_hyphen_values = true)]
+    pub utc_offset: Option<String>,
+}
+
+/// A `--clock` start, resolved once at launch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockSetting {
+    /// What the clock overlays show at tick 0.
+    pub start: ClockStart,
+    /// The instant, in seconds since 1970-01-01 00:00:00 UTC (for a zone-less start: the start
+    /// read at `offset`).
+    pub unix: i64,
+    /// The offset the instant is shown at.
+    pub offset: UtcOffset,
+}
+
+impl ClockSetting {
+    /// The options that give exactly this start again.
+    pub fn replay_args(&self) -> String {
+        format!("--clock {} --utc-offset {}", self.unix, self.offset)
     }
+
+    /// The fields recorded in reports, frame logs (and trace indexes): `clock_start_unix_seconds`,
+    /// `clock_utc_offset` and `clock_replay` (the options that reproduce it).
+    pub fn record(&self) -> serde_json::Value {
+        serde_json::json!({
+            "clock_start_unix_seconds": self.unix,
+            "clock_utc_offset": self.offset.to_string(),
+            "clock_replay": self.replay_args(),
+        })
+    }
+}
+
+/// This machine's UTC offset now, from `date +%z` (no time-zone database is read here).
+fn local_utc_offset() -> Option<UtcOffset> {
+    let out = std::process::Command::new("date").arg("+%z").output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    out.status.success().then_some(())?;
+    UtcOffset::parse(text.trim()).ok()
+}
+
+/// The clock start `--clock` and `--utc-offset` ask for: `now` reads the wall clock once, here,
+/// at launch.
+pub fn resolve_clock(args: &ClockArgs) -> Result<Option<ClockSetting>, Failure> {
+    let offset = match &args.utc_offset {
+        Some(t) => Some(UtcOffset::parse(t).map_err(|e| Failure::BadInput(format!("--utc-offset: {e}")))?),
+        None => None,
+    };
+    let Some(text) = args.clock.as_deref() else {
+        return match offset {
+            Some(_) => Err(Failure::BadInput("--utc-offset needs --clock".into())),
+            None => Ok(None),
+        };
+    };
+    if text.trim() == "now" {
+        let unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let offset = offset.or_else(local_utc_offset).unwrap_or(UtcOffset::UTC);
+        return Ok(Some(ClockSetting { start: ClockStart::from_unix(unix, offset), unix, offset }));
+    }
+    let (start, unix) = ClockStart::parse_instant(text, offset)
+        .map_err(|e| Failure::BadInput(format!("--clock: expected `now`, {}", e.0)))?;
+    // The offset the start is shown at: given, or UTC for unix seconds, or the RFC 3339 time's
+    // own (start − unix).
+    let offset = match (offset, unix) {
+        (Some(o), _) => o,
+        (None, Some(u)) => UtcOffset { seconds: i32::try_from(start.seconds - u).unwrap_or(0) },
+        (None, None) => UtcOffset::UTC,
+    };
+    let unix = unix.unwrap_or(start.seconds - i64::from(offset.seconds));
+    Ok(Some(ClockSetting { start, unix, offset }))
 }
 
 /// `tickframe play`.
@@ -170,7 +238,7 @@ pub fn play(
     opts: &RenderOpts,
     eng: &EngineArgs,
     devices: &DeviceArgs,
-    clock: Option<&str>,
+    clock: &ClockArgs,
 ) -> Result<(), Failure> {
     let specs: Vec<OutputSpec> = if outs.is_empty() {
         vec![OutputSpec::Terminal]
@@ -189,7 +257,8 @@ pub fn play(
     if specs.iter().filter(|s| **s == OutputSpec::Terminal).count() > 1 {
         return Err(Failure::BadInput("--out terminal can be given only once".into()));
     }
-    let clock_start = clock_start(clock)?;
+    let clock = resolve_clock(clock)?;
+    let clock_start = clock.map(|c| c.start);
     if let Some(s) = seconds
         && !(s.is_finite() && s > 0.0)
     {
@@ -277,7 +346,12 @@ pub fn play(
         Some(path) => {
             let file = std::fs::File::create(path)
                 .map_err(|e| Failure::BadInput(format!("cannot create `{}`: {e}", path.display())))?;
-            let w = std::io::BufWriter::with_capacity(1 << 16, file);
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+            if let Some(c) = clock {
+                // First line: the clock start, so the run can be reproduced from the log alone.
+                use std::io::Write;
+                writeln!(w, "{}", c.record()).map_err(anyhow::Error::from)?;
+            }
             let names = outputs.iter().map(|o| o.name().to_string()).collect();
             Some(FrameLogWriter::start(w, 1 << 16, names, "cpu")?)
         }
@@ -308,14 +382,22 @@ pub fn play(
         report.ticks, scene.rate, report.wall_seconds, render.p50, render.p99, render.max
     );
     eprint!("{}", report.summary());
-    if let Some(start) = clock_start {
-        eprintln!("clock overlays started at {} s since 1970-01-01 (--clock)", start.seconds);
+    if let Some(c) = clock {
+        eprintln!(
+            "clock overlays started at {} s since 1970-01-01 UTC, shown at UTC{}; replay with {}",
+            c.unix,
+            c.offset,
+            c.replay_args()
+        );
     }
     if let Some(path) = &eng.report {
         let mut value = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
-        if let (Some(obj), Some(start)) = (value.as_object_mut(), clock_start) {
-            // Recorded so a run with `--clock now` can be reproduced: `--clock` takes this back.
-            obj.insert("clock_start_unix_seconds".into(), serde_json::json!(start.seconds));
+        if let (Some(obj), Some(c)) = (value.as_object_mut(), clock) {
+            // Recorded so a run with `--clock now` can be reproduced: `--clock` and
+            // `--utc-offset` take these back.
+            if let serde_json::Value::Object(fields) = c.record() {
+                obj.extend(fields);
+            }
         }
         let text = serde_json::to_string_pretty(&value).map_err(anyhow::Error::from)?;
         write_atomically(path, text.as_bytes())
@@ -325,8 +407,15 @@ pub fn play(
 }
 
 /// `tickframe render`.
-pub fn render(file: &Path, tick: u64, output: &Path, opts: &RenderOpts) -> Result<(), Failure> {
-    let scene = load(Some(file), opts)?;
+pub fn render(
+    file: &Path,
+    tick: u64,
+    output: &Path,
+    opts: &RenderOpts,
+    clock: &ClockArgs,
+) -> Result<(), Failure> {
+    let clock = resolve_clock(clock)?;
+    let scene = load_clocked(Some(file), opts, clock.map(|c| c.start))?;
     let ctx = RenderContext::new(scene.size, scene.rate, scene.seed, tick);
     let frame = Renderer::new(opts.draw.into()).render_new(&*scene.root, &ctx);
     let mut png = Vec::new();

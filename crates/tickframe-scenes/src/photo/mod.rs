@@ -15,7 +15,7 @@ mod slideshow;
 mod source;
 
 pub use cache::CacheStats;
-pub use clock::{ClockStart, ClockStartError};
+pub use clock::{ClockStart, ClockStartError, InstantError, UtcOffset};
 pub use prepare::{
     Background, FitMode, PhotoError, PrepareOptions, ResizeFilter, prepare_photo, prepare_photo_bytes,
 };
