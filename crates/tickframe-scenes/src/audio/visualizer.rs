@@ -600,23 +600,42 @@ impl Visualizer {
     }
 }
 
+impl Visualizer {
+    /// Draws the background and the bars or curve of `levels` and `peaks` (as
+    /// [`Spectrogram::row_at_sample`] or [`Spectrogram::row_from_audio`] give them) onto `px`,
+    /// `w × h` pixels: what `render` does after looking its row up. Nothing in oscilloscope mode.
+    pub fn draw_levels(&self, px: &mut [Rgba], w: u32, h: u32, levels: &[u16], peaks: &[u16]) {
+        if let Some(bg) = self.look.background {
+            fill(px, bg);
+        }
+        match self.look.mode {
+            Mode::Curve => self.draw_curve(px, w, h, levels, peaks),
+            Mode::Bars => self.draw_bars(px, w, h, levels, peaks),
+            Mode::Oscilloscope => {}
+        }
+    }
+}
+
 impl Scene for Visualizer {
     fn render(&self, ctx: &RenderContext, canvas: &mut Canvas<'_>) {
         let (w, h) = (ctx.width(), ctx.height());
         let pos = self.sample_at(ctx.timebase, ctx.tick);
         let px = canvas.pixels_mut();
-        if let Some(bg) = self.look.background {
-            fill(px, bg);
-        }
         match (&self.scope, &self.spectrum) {
-            (Some(scope), _) => self.draw_scope(scope, px, w, h, pos),
-            (None, Some(spec)) => {
-                let Some((levels, peaks)) = spec.row_at_sample(pos) else { return };
-                match self.look.mode {
-                    Mode::Curve => self.draw_curve(px, w, h, levels, peaks),
-                    _ => self.draw_bars(px, w, h, levels, peaks),
+            (Some(scope), _) => {
+                if let Some(bg) = self.look.background {
+                    fill(px, bg);
                 }
+                self.draw_scope(scope, px, w, h, pos)
             }
+            (None, Some(spec)) => match spec.row_at_sample(pos) {
+                Some((levels, peaks)) => self.draw_levels(px, w, h, levels, peaks),
+                None => {
+                    if let Some(bg) = self.look.background {
+                        fill(px, bg);
+                    }
+                }
+            },
             (None, None) => {}
         }
     }

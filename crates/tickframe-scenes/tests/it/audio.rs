@@ -469,3 +469,128 @@ fn decodes_flac() {
     let b = hashes(&*build(params(&wav), size), size, 0..60, DrawMode::DisplayList);
     assert_eq!(a, b);
 }
+
+/// A clip with loud and quiet passages, short silences and several notes: every recurrence
+/// (attack, decay, peak hold and fall, the automatic gain's release) has something to do.
+fn busy_clip(rate: u32, seconds: f64) -> tickframe_scenes::audio::Clip {
+    let n = (f64::from(rate) * seconds) as usize;
+    let samples = (0..n)
+        .map(|i| {
+            let t = i as f64 / f64::from(rate);
+            let env = match (t * 2.0) as u32 % 5 {
+                0 => 0.9,
+                1 => 0.05,
+                2 => 0.0,
+                3 => 0.5,
+                _ => 0.2,
+            };
+            let hz = [110.0, 440.0, 1250.0, 3000.0][(t * 3.0) as usize % 4];
+            (env * libm::sin(TAU * hz * t) + 0.1 * env * libm::sin(TAU * 97.0 * t)) as f32
+        })
+        .collect();
+    tickframe_scenes::audio::Clip { rate, channels: 1, samples, warnings: Vec::new() }
+}
+
+/// The table is a cache of the windowed definition: every row equals the row computed straight
+/// from its window of past audio (FFTs and recurrences from a zero state), for fixed and
+/// automatic gain, looping and not, at positions across block restarts, before the clip and in
+/// the tail.
+#[test]
+fn every_row_is_a_function_of_a_fixed_window_of_past_audio() {
+    use tickframe_scenes::audio::{AnalysisSettings, DirectScratch, Gain, Spectrogram};
+    let rate = 8_000;
+    let clip = busy_clip(rate, 6.0);
+    for (gain, looped, decay, hold, fall) in [
+        (Gain::Fixed, false, 60.0, 100.0, 300.0),
+        (Gain::Fixed, true, 60.0, 100.0, 300.0),
+        (Gain::Auto, false, 200.0, 400.0, 1500.0),
+        (Gain::Auto, true, 200.0, 400.0, 1500.0),
+    ] {
+        let settings = AnalysisSettings {
+            bands: 24,
+            min_hz: 40.0,
+            max_hz: 4_000.0,
+            attack_ms: 15.0,
+            decay_ms: decay,
+            peak_hold_ms: hold,
+            peak_fall_ms: fall,
+            gain,
+            gain_db: 0.0,
+            range_db: 60.0,
+            looped,
+        };
+        let spec = Spectrogram::analyse(&clip, &settings);
+        let w = spec.window_hops() as i64;
+        assert!(w > 10, "{gain:?}: window {w}");
+        let hop = i64::from(spec.hop());
+        let len = clip.samples.len() as i64;
+        // Each direct row costs W..2W FFTs, and the automatic gain's window is long (about 14 s):
+        // fewer positions there.
+        let auto = gain == Gain::Auto;
+        let mut positions: Vec<i64> = if auto {
+            vec![len / 3, len + 7 * hop]
+        } else {
+            vec![-5 * hop, 0, 1, len / 3, len - 1, len, len + 7 * hop]
+        };
+        // Both sides of block restarts (every W hops).
+        for k in 1..if auto { 2 } else { 4 } {
+            positions.extend([k * w * hop - 1, k * w * hop, k * w * hop + hop / 2]);
+        }
+        if !looped {
+            positions.push(len + (w + 30) * hop);
+        }
+        let mut sc = DirectScratch::default();
+        let (mut lv, mut pk) = (vec![0u16; 24], vec![0u16; 24]);
+        let mut nonzero = 0;
+        for &pos in &positions {
+            spec.row_from_audio(&clip.samples, pos, &mut sc, &mut lv, &mut pk);
+            let (tl, tp) =
+                spec.row_at_sample(pos).map_or((vec![0; 24], vec![0; 24]), |(l, p)| (l.to_vec(), p.to_vec()));
+            assert_eq!((&lv, &pk), (&tl, &tp), "{gain:?} looped {looped} at sample {pos} (window {w} hops)");
+            nonzero += usize::from(lv.iter().any(|&v| v > 0));
+        }
+        let need = if auto { 2 } else { 4 };
+        assert!(nonzero >= need, "{gain:?} looped {looped}: only {nonzero} non-empty rows tested");
+    }
+}
+
+/// The window really is fixed: changing the audio more than `2W` hops before a row leaves the
+/// row exactly as it was.
+#[test]
+fn audio_outside_the_window_does_not_change_a_row() {
+    use tickframe_scenes::audio::{AnalysisSettings, Gain, Spectrogram};
+    let rate = 8_000;
+    let clip = busy_clip(rate, 8.0);
+    let settings = AnalysisSettings {
+        bands: 16,
+        min_hz: 40.0,
+        max_hz: 4_000.0,
+        attack_ms: 15.0,
+        decay_ms: 100.0,
+        peak_hold_ms: 200.0,
+        peak_fall_ms: 500.0,
+        gain: Gain::Fixed,
+        gain_db: 0.0,
+        range_db: 60.0,
+        looped: false,
+    };
+    let a = Spectrogram::analyse(&clip, &settings);
+    let (w, hop) = (a.window_hops() as i64, i64::from(a.hop()));
+    let mut louder = clip.clone();
+    // Change the first second only.
+    for s in &mut louder.samples[..rate as usize] {
+        *s = (*s * 0.3).clamp(-1.0, 1.0);
+    }
+    let b = Spectrogram::analyse(&louder, &settings);
+    let later = i64::from(rate) + (2 * w + 10) * hop + a.fft_len() as i64;
+    let mut differ_early = false;
+    for pos in (0..clip.samples.len() as i64).step_by(hop as usize * 7) {
+        let (ra, rb) = (a.row_at_sample(pos), b.row_at_sample(pos));
+        if pos >= later {
+            assert_eq!(ra, rb, "row at {pos} depends on audio more than 2W hops before it");
+        } else if ra != rb {
+            differ_early = true;
+        }
+    }
+    assert!(differ_early, "changing the first second changed nothing");
+}
