@@ -54,7 +54,7 @@ const PARAMS: &[ParamDoc] = &[
     ParamDoc {
         name: "transition",
         kind: "transition, or an array of them",
-        default: "{ kind = \"crossfade\", duration = 1.0 }",
+        default: "\"crossfade\" (1 s, sine-in-out)",
         doc: "the transition into the next photo, as in a playlist entry (any of the twelve kinds); an array is used in turn, one per photo",
     },
     ParamDoc {

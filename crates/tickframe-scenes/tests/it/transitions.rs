@@ -370,3 +370,27 @@ fn every_kind_writes_every_pixel_at_tiny_and_odd_sizes() {
         }
     }
 }
+
+/// Each kind has its own default duration and easing, used when a scene file names only the
+/// kind.
+#[test]
+fn every_kind_has_its_own_default_duration_and_easing() {
+    let mut durations = Vec::new();
+    let mut easings = Vec::new();
+    for name in TransitionKind::NAMES {
+        let kind = TransitionKind::from_name(name).unwrap();
+        let t = Transition::new(kind);
+        assert_eq!(t.duration, kind.default_duration(), "{name}");
+        assert_eq!(t.easing, kind.default_easing(), "{name}");
+        assert!((0.5..=2.0).contains(&t.duration), "{name}: {}", t.duration);
+        if !durations.contains(&t.duration.to_bits()) {
+            durations.push(t.duration.to_bits());
+        }
+        if !easings.contains(&t.easing) {
+            easings.push(t.easing);
+        }
+    }
+    assert!(durations.len() >= 5 && easings.len() >= 4, "{durations:?} {easings:?}");
+    assert_eq!(TransitionKind::from_name("slide").unwrap().default_duration(), 0.7);
+    assert_eq!(TransitionKind::from_name("burn").unwrap().default_easing(), Easing::QuadIn);
+}
