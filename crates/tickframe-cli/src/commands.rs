@@ -97,6 +97,12 @@ pub struct EngineArgs {
     /// priority where permitted, so a busy machine does not delay frames).
     #[arg(long)]
     pub normal_priority: bool,
+    /// Shift the picture against external audio, in ms: positive shows each moment this much
+    /// earlier (the frame at wall time t is the scene's frame for t + offset), negative later
+    /// (tick 0 is held at the start). Whole ticks: rounded to the nearest frame. Recorded in
+    /// the report.
+    #[arg(long, allow_hyphen_values = true)]
+    pub audio_offset_ms: Option<f64>,
 }
 
 impl Default for EngineArgs {
@@ -110,6 +116,7 @@ impl Default for EngineArgs {
             log_frames: None,
             unpaced: false,
             normal_priority: false,
+            audio_offset_ms: None,
         }
     }
 }
@@ -279,8 +286,25 @@ pub fn play(
                 .into(),
         ));
     }
-    let scene = load_clocked(file, opts, clock_start)?;
+    let mut scene = load_clocked(file, opts, clock_start)?;
     let tb = Timebase::new(scene.rate);
+    let shift = match eng.audio_offset_ms {
+        Some(ms) if !ms.is_finite() || ms.abs() > 3_600_000.0 => {
+            return Err(Failure::BadInput(format!(
+                "--audio-offset-ms must be a number of ms within ±3600000, got {ms}"
+            )));
+        }
+        Some(ms) => {
+            let ticks = tb.ticks_for_seconds(ms.abs() / 1000.0) as i64;
+            if ms < 0.0 { -ticks } else { ticks }
+        }
+        None => 0,
+    };
+    if shift != 0 {
+        scene.root = Arc::new(TickShift { inner: Arc::clone(&scene.root), ticks: shift });
+        // Shifted frames are other frames: keep them apart from the unshifted scene's.
+        scene.source.push_str(&format!("\n# --audio-offset-ms: {shift} ticks"));
+    }
     let frame_bytes = scene.size.area() * 4;
     let workers = eng
         .workers
@@ -392,6 +416,10 @@ pub fn play(
     }
     if let Some(path) = &eng.report {
         let mut value = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
+        if let (Some(obj), Some(ms)) = (value.as_object_mut(), eng.audio_offset_ms) {
+            obj.insert("audio_offset_ms".into(), serde_json::json!(ms));
+            obj.insert("audio_offset_ticks".into(), serde_json::json!(shift));
+        }
         if let (Some(obj), Some(c)) = (value.as_object_mut(), clock) {
             // Recorded so a run with `--clock now` can be reproduced: `--clock` and
             // `--utc-offset` take these back.
@@ -404,6 +432,20 @@ pub fn play(
             .map_err(|e| Failure::BadInput(format!("cannot write `{}`: {e}", path.display())))?;
     }
     Ok(())
+}
+
+/// A scene seen `ticks` later (or, negative, earlier, holding tick 0 before its start): what
+/// `play --audio-offset-ms` shows.
+struct TickShift {
+    inner: Arc<dyn tickframe_core::Scene>,
+    ticks: i64,
+}
+
+impl tickframe_core::Scene for TickShift {
+    fn render(&self, ctx: &RenderContext, canvas: &mut tickframe_core::Canvas<'_>) {
+        let tick = i64::try_from(ctx.tick).unwrap_or(i64::MAX).saturating_add(self.ticks).max(0) as u64;
+        self.inner.render(&RenderContext { tick, ..*ctx }, canvas);
+    }
 }
 
 /// `tickframe render`.

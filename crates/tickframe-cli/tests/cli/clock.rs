@@ -102,3 +102,72 @@ fn every_form_of_one_instant_shows_the_same_time() {
         assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// `play --audio-offset-ms` shifts the picture by whole ticks: 500 ms ahead at 20 fps is 10
+/// ticks, so frame k is the scene's frame k + 10; -100 ms holds tick 0 for 2 frames.
+#[test]
+fn audio_offset_ms_shifts_the_picture_by_whole_ticks() {
+    let dir = scratch("audio-offset");
+    for (ms, shift) in [("500", 10i64), ("-100", -2)] {
+        let (frames, report) = (dir.join(format!("frames{ms}")), dir.join(format!("r{ms}.json")));
+        let o = run(&[
+            "play",
+            "examples/visualizer.toml",
+            "--size",
+            "64x16",
+            "--fps",
+            "20",
+            "--out",
+            &format!("png-dir:{}", frames.display()),
+            "--seconds",
+            "0.25",
+            "--audio-offset-ms",
+            ms,
+            "--report",
+            report.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!(r["audio_offset_ticks"], shift);
+        for k in 0..5i64 {
+            let want = (k + shift).max(0);
+            let png = dir.join(format!("r{ms}-{k}.png"));
+            let o = run(&[
+                "render",
+                "examples/visualizer.toml",
+                "--size",
+                "64x16",
+                "--fps",
+                "20",
+                "--tick",
+                &want.to_string(),
+                "-o",
+                png.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}", stderr(&o));
+            let played = decode_png(&frames.join(format!("frame-{k:06}.png")));
+            assert!(
+                decode_png(&png).pixels() == played.pixels(),
+                "offset {ms}: frame {k} is not tick {want}"
+            );
+        }
+        // The shift shows: 500 ms in, the bars differ from the start's.
+        if shift > 0 {
+            let start = dir.join("start.png");
+            let o = run(&[
+                "render",
+                "examples/visualizer.toml",
+                "--size",
+                "64x16",
+                "--fps",
+                "20",
+                "-o",
+                start.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}", stderr(&o));
+            assert!(decode_png(&start).pixels() != decode_png(&frames.join("frame-000000.png")).pixels());
+        }
+    }
+    let o = run(&["play", "examples/visualizer.toml", "--out", "null", "--audio-offset-ms", "nan"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
