@@ -594,3 +594,73 @@ fn audio_outside_the_window_does_not_change_a_row() {
     }
     assert!(differ_early, "changing the first second changed nothing");
 }
+
+/// MP3 and Ogg Vorbis decode: two bundled 0.75 s clips of a -6 dBFS 440 Hz tone at 22.05 kHz
+/// (written with LAME through the `lameenc` Python package and libvorbis through `soundfile`;
+/// see docs/visualizer.md), and the 440 Hz band is the one lit.
+#[test]
+fn mp3_and_ogg_vorbis_clips_decode_and_light_440_hz() {
+    for name in ["tone-440hz.mp3", "tone-440hz.ogg"] {
+        let path = example_assets().join("audio").join(name);
+        let clip = decode_file(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(clip.rate, 22_050, "{name}");
+        let secs = clip.samples.len() as f64 / 22_050.0;
+        // MP3 adds encoder delay and padding (a few frames of 1152 samples).
+        assert!((0.74..=0.95).contains(&secs), "{name}: {secs} s");
+        let peak = clip.samples.iter().fold(0.0f32, |m, &v| m.max(v.abs()));
+        assert!((0.4..=0.6).contains(&peak), "{name}: peak {peak}");
+        let v = visualizer(&path, |p| p);
+        let spec = v.spectrogram().unwrap();
+        let ctx = RenderContext::new(Size::new(64, 32).unwrap(), fps60(), 0, 24);
+        let (levels, _) = v.levels_at(&ctx).expect("levels 0.4 s in");
+        let (loudest, _) = levels.iter().enumerate().max_by_key(|(_, l)| **l).unwrap();
+        let e = spec.edges();
+        assert!(
+            e[loudest] <= 440.0 && 440.0 < e[loudest + 1],
+            "{name}: band {loudest} ({:.0}..{:.0} Hz)",
+            e[loudest],
+            e[loudest + 1]
+        );
+    }
+}
+
+/// LED bars are cut into segments with dark gaps; mirrored bars grow from the middle row out,
+/// the same above and below.
+#[test]
+fn led_segments_and_mirrored_bars() {
+    let rate = 22_050;
+    let path = write("sine-led.wav", &encode_wav_pcm16(rate, 1, &sine(rate, 1000.0, 0.9, 2.0)));
+    let size = Size::new(64, 64).unwrap();
+    let base = || params(&path).with("bands", Value::Int(16)).with("peaks", Value::Bool(false));
+    let ctx = RenderContext::new(size, fps60(), 0, 60);
+    let mut r = renderer(DrawMode::DisplayList);
+    let lit = |f: &Frame, x: u32, y: u32| f.get(x, y) != Some(Rgba::BLACK);
+    // The tallest column of the solid and the LED picture (the 1 kHz band).
+    let solid = r.render_new(&*build(base(), size), &ctx);
+    let tallest = (0..64).max_by_key(|&x| (0..64).filter(|&y| lit(&solid, x, y)).count()).unwrap();
+    let solid_rows: Vec<bool> = (0..64).map(|y| lit(&solid, tallest, y)).collect();
+    // Solid: one unbroken run from the bottom.
+    let n = solid_rows.iter().filter(|&&l| l).count();
+    assert!(n > 32 && solid_rows[64 - n..].iter().all(|&l| l), "{solid_rows:?}");
+    // LED, 16 segments of 4 px: lit rows come in runs of 3 with 1-px gaps.
+    let led = r.render_new(
+        &*build(base().with("style", Value::Str("led".into())).with("segments", Value::Int(16)), size),
+        &ctx,
+    );
+    let rows: Vec<bool> = (0..64).map(|y| lit(&led, tallest, y)).collect();
+    let segments =
+        rows.chunks(4).filter(|c| c == &[true, true, true, false] || c == &[false, true, true, true]).count();
+    assert!(segments >= 8, "LED column {rows:?}");
+    assert!(rows.iter().filter(|&&l| !l).count() >= 16, "no gaps: {rows:?}");
+    // Mirrored: symmetric about the middle, lit from the middle rows outwards.
+    let m = r.render_new(&*build(base().with("layout", Value::Str("mirrored".into())), size), &ctx);
+    for x in 0..64 {
+        for y in 0..32 {
+            assert_eq!(lit(&m, x, y), lit(&m, x, 63 - y), "column {x} rows {y} and {}", 63 - y);
+        }
+    }
+    assert!(lit(&m, tallest, 31) && lit(&m, tallest, 32));
+    assert!(!lit(&m, tallest, 0) || (0..64).all(|y| lit(&m, tallest, y)));
+    let half = (0..32).filter(|&y| lit(&m, tallest, y)).count();
+    assert!(half > 16, "mirrored half-height {half}");
+}

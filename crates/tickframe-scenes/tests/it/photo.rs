@@ -577,3 +577,255 @@ fn large_jpegs_are_decoded_at_a_reduced_size_when_the_target_is_small() {
         }
     }
 }
+
+/// A JPEG with an EXIF segment: IFD0 with `Orientation` (when given) and an Exif IFD with
+/// `DateTimeOriginal` (when given), little-endian.
+fn exif_jpeg(img: &image::RgbImage, orientation: Option<u16>, date: Option<&str>) -> Vec<u8> {
+    let plain = jpeg(img, 92);
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    let n_entries = u16::from(orientation.is_some()) + u16::from(date.is_some());
+    tiff.extend_from_slice(&n_entries.to_le_bytes());
+    // IFD0 at 8: 2 + 12·n + 4 bytes; the Exif IFD right after, then the date string.
+    let exif_ifd = 8 + 2 + 12 * u32::from(n_entries) + 4;
+    if let Some(o) = orientation {
+        tiff.extend_from_slice(&0x0112u16.to_le_bytes());
+        tiff.extend_from_slice(&3u16.to_le_bytes());
+        tiff.extend_from_slice(&1u32.to_le_bytes());
+        tiff.extend_from_slice(&u32::from(o).to_le_bytes());
+    }
+    if date.is_some() {
+        tiff.extend_from_slice(&0x8769u16.to_le_bytes());
+        tiff.extend_from_slice(&4u16.to_le_bytes());
+        tiff.extend_from_slice(&1u32.to_le_bytes());
+        tiff.extend_from_slice(&exif_ifd.to_le_bytes());
+    }
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    if let Some(d) = date {
+        let text_at = exif_ifd + 2 + 12 + 4;
+        tiff.extend_from_slice(&1u16.to_le_bytes());
+        tiff.extend_from_slice(&0x9003u16.to_le_bytes());
+        tiff.extend_from_slice(&2u16.to_le_bytes());
+        tiff.extend_from_slice(&20u32.to_le_bytes());
+        tiff.extend_from_slice(&text_at.to_le_bytes());
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        tiff.extend_from_slice(d.as_bytes());
+        tiff.push(0);
+    }
+    let mut seg = b"Exif\0\0".to_vec();
+    seg.extend_from_slice(&tiff);
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&(seg.len() as u16 + 2).to_be_bytes());
+    out.extend_from_slice(&seg);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// Left half red, right half blue.
+fn red_blue(w: u32, h: u32) -> image::RgbImage {
+    image::RgbImage::from_fn(w, h, |x, _| {
+        if x < w / 2 { image::Rgb([230, 20, 20]) } else { image::Rgb([20, 20, 230]) }
+    })
+}
+
+#[test]
+fn exif_orientation_is_honoured() {
+    let d = temp_dir("orientation");
+    // Stored 40×20, left red / right blue; orientation 6 shows it turned 90° clockwise (20×40,
+    // red on top), 8 turned anticlockwise (blue on top).
+    std::fs::write(d.join("a-rot6.jpg"), exif_jpeg(&red_blue(40, 20), Some(6), None)).unwrap();
+    std::fs::write(d.join("b-rot8.jpg"), exif_jpeg(&red_blue(40, 20), Some(8), None)).unwrap();
+    std::fs::write(d.join("c-plain.jpg"), exif_jpeg(&red_blue(40, 20), Some(1), None)).unwrap();
+    let size = Size::new(20, 40).unwrap();
+    let (s, warnings) = slideshow(
+        &d,
+        size,
+        &[
+            ("order", Value::Str("sorted".into())),
+            ("interval", Value::Float(2.0)),
+            ("background", Value::Str("#00ff00".into())),
+        ],
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let frame = |tick: u64| Renderer::default().render_new(&s, &RenderContext::new(size, fps60(), 0, tick));
+    let red = |p: Option<Rgba>| p.is_some_and(|p| p.r > 180 && p.b < 80);
+    let blue = |p: Option<Rgba>| p.is_some_and(|p| p.b > 180 && p.r < 80);
+    let rot6 = frame(0);
+    assert!(
+        red(rot6.get(10, 5)) && blue(rot6.get(10, 34)),
+        "orientation 6: {:?} {:?}",
+        rot6.get(10, 5),
+        rot6.get(10, 34)
+    );
+    let rot8 = frame(120);
+    assert!(blue(rot8.get(10, 5)) && red(rot8.get(10, 34)), "orientation 8");
+    // Orientation 1: unturned, 20×10 letterboxed in the middle (green bars above and below).
+    let plain = frame(240);
+    assert_eq!(plain.get(10, 2), Some(Rgba::rgb(0, 255, 0)));
+    assert!(red(plain.get(4, 20)) && blue(plain.get(15, 20)));
+}
+
+#[test]
+fn the_exif_date_caption_shows_the_date_taken() {
+    let d = temp_dir("exif-date");
+    std::fs::write(d.join("a-dated.jpg"), exif_jpeg(&picture(160, 90, 0), None, Some("2021:06:05 14:03:00")))
+        .unwrap();
+    std::fs::write(d.join("b-undated.jpg"), exif_jpeg(&picture(160, 90, 0), Some(1), None)).unwrap();
+    let size = Size::new(320, 120).unwrap();
+    let make = |caption: &str| {
+        slideshow(
+            &d,
+            size,
+            &[
+                ("order", Value::Str("sorted".into())),
+                ("caption", Value::Str(caption.into())),
+                ("interval", Value::Float(2.0)),
+            ],
+        )
+        .0
+    };
+    let (none, date, both) = (make("none"), make("date"), make("name-date"));
+    let h = |s: &Slideshow, t| hashes(s, size, &[t])[0];
+    // The dated photo gets a caption; the undated one none with `date` (an empty caption draws
+    // nothing), but its name with `name-date`.
+    assert_ne!(h(&date, 0), h(&none, 0), "no date caption drawn");
+    assert_eq!(h(&date, 120), h(&none, 120), "an undated photo got a caption");
+    assert_ne!(h(&both, 120), h(&none, 120));
+    assert_ne!(h(&both, 0), h(&date, 0), "name-date is not the date alone");
+}
+
+#[test]
+fn captions_sit_at_all_nine_anchors() {
+    let d = temp_dir("anchors");
+    let white = image::RgbImage::from_pixel(64, 36, image::Rgb([255, 255, 255]));
+    std::fs::write(d.join("white.png"), encode(&white, image::ImageFormat::Png)).unwrap();
+    let size = Size::new(320, 180).unwrap();
+    let ctx = RenderContext::new(size, fps60(), 0, 0);
+    let plain = {
+        let (s, _) = slideshow(&d, size, &[]);
+        Renderer::default().render_new(&s, &ctx)
+    };
+    let margin = 11u32;
+    for anchor in
+        ["top-left", "top", "top-right", "left", "center", "right", "bottom-left", "bottom", "bottom-right"]
+    {
+        let (s, _) = slideshow(
+            &d,
+            size,
+            &[
+                ("caption", Value::Str("name".into())),
+                ("caption_anchor", Value::Str(anchor.into())),
+                ("caption_margin", Value::Int(i64::from(margin))),
+                ("caption_font", Value::Str("6x10".into())),
+            ],
+        );
+        let f = Renderer::default().render_new(&s, &ctx);
+        // The caption box: the bounding box of the pixels that changed.
+        let changed: Vec<(u32, u32)> = (0..180)
+            .flat_map(|y| (0..320).map(move |x| (x, y)))
+            .filter(|&(x, y)| f.get(x, y) != plain.get(x, y))
+            .collect();
+        let x0 = changed.iter().map(|p| p.0).min().unwrap();
+        let x1 = changed.iter().map(|p| p.0).max().unwrap() + 1;
+        let y0 = changed.iter().map(|p| p.1).min().unwrap();
+        let y1 = changed.iter().map(|p| p.1).max().unwrap() + 1;
+        // "white.png" in 6×10 plus 6 px padding: 9·6 + 12 = 66 × 10 + 12 = 22.
+        assert_eq!((x1 - x0, y1 - y0), (66, 22), "{anchor}: box {x0},{y0}..{x1},{y1}");
+        let want_x = if anchor.ends_with("left") {
+            margin
+        } else if anchor.ends_with("right") {
+            320 - margin - 66
+        } else {
+            (320 - 66) / 2
+        };
+        let want_y = if anchor.starts_with("top") {
+            margin
+        } else if anchor.starts_with("bottom") {
+            180 - margin - 22
+        } else {
+            (180 - 22) / 2
+        };
+        assert_eq!((x0, y0), (want_x, want_y), "{anchor}");
+    }
+}
+
+#[test]
+fn the_cache_keeps_to_its_byte_limit_and_frames_share_one_prepared_photo() {
+    let d = temp_dir("cache-bytes");
+    for i in 0..4u32 {
+        std::fs::write(
+            d.join(format!("p{i}.png")),
+            encode(&picture(64, 36, i * 60), image::ImageFormat::Png),
+        )
+        .unwrap();
+    }
+    // 512×288 frames are 576 KiB: a 1 MiB cache holds one.
+    let size = Size::new(512, 288).unwrap();
+    let (s, _) = slideshow(
+        &d,
+        size,
+        &[
+            ("order", Value::Str("sorted".into())),
+            ("interval", Value::Float(2.0)),
+            ("workers", Value::Int(0)),
+            ("prefetch", Value::Int(0)),
+            ("cache_mb", Value::Int(1)),
+        ],
+    );
+    let mut r = Renderer::default();
+    let mut f = Frame::new(size);
+    // 50 frames of the first slot (no transition before tick 60): one prepare, 49 hits.
+    for t in 0..50 {
+        r.render(&s, &RenderContext::new(size, fps60(), 0, t), &mut f);
+    }
+    let st = s.stats();
+    assert_eq!((st.sync_prepares, st.hits, st.evictions), (1, 49, 0), "{st:?}");
+    assert_eq!(st.bytes, 512 * 288 * 4);
+    // Every slot: the cache never holds more than its megabyte, and each new photo evicts the last.
+    for slot in 1..4u64 {
+        r.render(&s, &RenderContext::new(size, fps60(), 0, slot * 120 + 5), &mut f);
+        let st = s.stats();
+        assert!(st.bytes <= 1 << 20, "{st:?}");
+        assert_eq!(st.evictions, slot, "{st:?}");
+    }
+    // Back to the first photo: prepared again (it was evicted).
+    r.render(&s, &RenderContext::new(size, fps60(), 0, 5), &mut f);
+    assert_eq!(s.stats().sync_prepares, 5);
+    // A bigger cache keeps all four: no evictions, and going back is a hit.
+    let (big, _) = slideshow(
+        &d,
+        size,
+        &[
+            ("order", Value::Str("sorted".into())),
+            ("interval", Value::Float(2.0)),
+            ("workers", Value::Int(0)),
+            ("prefetch", Value::Int(0)),
+            ("cache_mb", Value::Int(8)),
+        ],
+    );
+    for t in [5, 125, 245, 365, 5] {
+        r.render(&big, &RenderContext::new(size, fps60(), 0, t), &mut f);
+    }
+    let st = big.stats();
+    assert_eq!((st.sync_prepares, st.evictions, st.hits), (4, 0, 1), "{st:?}");
+    assert_eq!(st.bytes, 4 * 512 * 288 * 4);
+}
+
+#[test]
+fn an_animated_gif_shows_its_first_frame() {
+    use image::codecs::gif::GifEncoder;
+    let d = temp_dir("gif");
+    let red = image::RgbaImage::from_pixel(16, 16, image::Rgba([255, 0, 0, 255]));
+    let blue = image::RgbaImage::from_pixel(16, 16, image::Rgba([0, 0, 255, 255]));
+    let mut bytes = Vec::new();
+    {
+        let mut enc = GifEncoder::new(&mut bytes);
+        enc.encode_frames([image::Frame::new(red), image::Frame::new(blue)]).unwrap();
+    }
+    std::fs::write(d.join("anim.gif"), &bytes).unwrap();
+    let size = Size::new(16, 16).unwrap();
+    let (s, warnings) = slideshow(&d, size, &[]);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let f = Renderer::default().render_new(&s, &RenderContext::new(size, fps60(), 0, 0));
+    assert!(f.pixels().iter().all(|p| *p == Rgba::rgb(255, 0, 0)), "{:?}", f.get(8, 8));
+}
