@@ -12,7 +12,7 @@ use tickframe_engine::{
 };
 use tickframe_scenes::compose::Playlist;
 use tickframe_scenes::file::{Overrides, SceneFile, demo_scene};
-use tickframe_scenes::photo::ClockStart;
+use tickframe_scenes::photo::{ClockStart, UtcOffset};
 use tickframe_scenes::registry::builtin_scenes;
 
 use crate::devices::{
@@ -103,6 +103,12 @@ pub struct EngineArgs {
     /// priority where permitted, so a busy machine does not delay frames).
     #[arg(long)]
     pub normal_priority: bool,
+    /// Shift the picture against external audio, in ms: positive shows each moment this much
+    /// earlier (the frame at wall time t is the scene's frame for t + offset), negative later
+    /// (tick 0 is held at the start). Whole ticks: rounded to the nearest frame. Recorded in
+    /// the report.
+    #[arg(long, allow_hyphen_values = true)]
+    pub audio_offset_ms: Option<f64>,
 }
 
 impl Default for EngineArgs {
@@ -116,6 +122,7 @@ impl Default for EngineArgs {
             log_frames: None,
             unpaced: false,
             normal_priority: false,
+            audio_offset_ms: None,
         }
     }
 }
@@ -206,22 +213,90 @@ fn init_tracing() {
         .try_init();
 }
 
-/// `tickframe play`.
-/// The clock start `--clock` asks for: `now` reads the wall clock once, here, at launch
-/// (UTC: tickframe reads no time-zone database), anything else is `HH:MM[:SS]` or a date-time.
-fn clock_start(clock: Option<&str>) -> Result<Option<ClockStart>, Failure> {
-    match clock {
-        None => Ok(None),
-        Some("now") => {
-            let secs = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-            Ok(Some(ClockStart { seconds: secs }))
-        }
-        Some(text) => {
-            ClockStart::parse(text).map(Some).map_err(|e| Failure::BadInput(format!("--clock: {e}")))
-        }
+/// Clock overlay options (`play` and `render`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ClockArgs {
+    /// Start time of clock overlays: `now` (read once, at launch), unix seconds (as recorded in
+    /// the report and the frame log), an RFC 3339 date-time (`2026-12-03T18:00:00+01:00`), or a
+    /// zone-less `HH:MM[:SS]`, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` shown as written.
+    /// Default: the scene file's own start.
+    #[arg(long)]
+    pub clock: Option<String>,
+    /// The UTC offset (`+HH:MM`, `-HH:MM`, `Z`) at which `--clock` instants are shown. Default:
+    /// for `now`, this machine's offset (as `date +%z` prints it; UTC when that fails); for unix
+    /// seconds, UTC; for an RFC 3339 time, its own offset.
+    #[arg(long, allow_hyphen_values = true)]
+    pub utc_offset: Option<String>,
+}
+
+/// A `--clock` start, resolved once at launch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockSetting {
+    /// What the clock overlays show at tick 0.
+    pub start: ClockStart,
+    /// The instant, in seconds since 1970-01-01 00:00:00 UTC (for a zone-less start: the start
+    /// read at `offset`).
+    pub unix: i64,
+    /// The offset the instant is shown at.
+    pub offset: UtcOffset,
+}
+
+impl ClockSetting {
+    /// The options that give exactly this start again.
+    pub fn replay_args(&self) -> String {
+        format!("--clock {} --utc-offset {}", self.unix, self.offset)
     }
+
+    /// The fields recorded in reports, frame logs (and trace indexes): `clock_start_unix_seconds`,
+    /// `clock_utc_offset` and `clock_replay` (the options that reproduce it).
+    pub fn record(&self) -> serde_json::Value {
+        serde_json::json!({
+            "clock_start_unix_seconds": self.unix,
+            "clock_utc_offset": self.offset.to_string(),
+            "clock_replay": self.replay_args(),
+        })
+    }
+}
+
+/// This machine's UTC offset now, from `date +%z` (no time-zone database is read here).
+fn local_utc_offset() -> Option<UtcOffset> {
+    let out = std::process::Command::new("date").arg("+%z").output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    out.status.success().then_some(())?;
+    UtcOffset::parse(text.trim()).ok()
+}
+
+/// The clock start `--clock` and `--utc-offset` ask for: `now` reads the wall clock once, here,
+/// at launch.
+pub fn resolve_clock(args: &ClockArgs) -> Result<Option<ClockSetting>, Failure> {
+    let offset = match &args.utc_offset {
+        Some(t) => Some(UtcOffset::parse(t).map_err(|e| Failure::BadInput(format!("--utc-offset: {e}")))?),
+        None => None,
+    };
+    let Some(text) = args.clock.as_deref() else {
+        return match offset {
+            Some(_) => Err(Failure::BadInput("--utc-offset needs --clock".into())),
+            None => Ok(None),
+        };
+    };
+    if text.trim() == "now" {
+        let unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let offset = offset.or_else(local_utc_offset).unwrap_or(UtcOffset::UTC);
+        return Ok(Some(ClockSetting { start: ClockStart::from_unix(unix, offset), unix, offset }));
+    }
+    let (start, unix) = ClockStart::parse_instant(text, offset)
+        .map_err(|e| Failure::BadInput(format!("--clock: expected `now`, {}", e.0)))?;
+    // The offset the start is shown at: given, or UTC for unix seconds, or the RFC 3339 time's
+    // own (start − unix).
+    let offset = match (offset, unix) {
+        (Some(o), _) => o,
+        (None, Some(u)) => UtcOffset { seconds: i32::try_from(start.seconds - u).unwrap_or(0) },
+        (None, None) => UtcOffset::UTC,
+    };
+    let unix = unix.unwrap_or(start.seconds - i64::from(offset.seconds));
+    Ok(Some(ClockSetting { start, unix, offset }))
 }
 
 /// `tickframe play`.
@@ -233,12 +308,13 @@ pub fn play(
     opts: &RenderOpts,
     eng: &EngineArgs,
     devices: &DeviceArgs,
-    clock: Option<&str>,
+    clock: &ClockArgs,
 ) -> Result<(), Failure> {
     // Without --out, the scene file's `[[output]]` tables (each with its own LED options), else
     // the terminal.
-    let clock_start = clock_start(clock)?;
-    let scene = load_clocked(file, opts, clock_start)?;
+    let clock = resolve_clock(clock)?;
+    let clock_start = clock.map(|c| c.start);
+    let mut scene = load_clocked(file, opts, clock_start)?;
     let scene_outputs = if outs.is_empty() { scene_output_specs(&scene, devices)? } else { Vec::new() };
     let mut per_output_args: Vec<(DeviceArgs, Option<String>)> = Vec::new();
     let specs: Vec<OutputSpec> = if !scene_outputs.is_empty() {
@@ -309,6 +385,23 @@ pub fn play(
         ));
     }
     let tb = Timebase::new(scene.rate);
+    let shift = match eng.audio_offset_ms {
+        Some(ms) if !ms.is_finite() || ms.abs() > 3_600_000.0 => {
+            return Err(Failure::BadInput(format!(
+                "--audio-offset-ms must be a number of ms within ±3600000, got {ms}"
+            )));
+        }
+        Some(ms) => {
+            let ticks = tb.ticks_for_seconds(ms.abs() / 1000.0) as i64;
+            if ms < 0.0 { -ticks } else { ticks }
+        }
+        None => 0,
+    };
+    if shift != 0 {
+        scene.root = Arc::new(TickShift { inner: Arc::clone(&scene.root), ticks: shift });
+        // Shifted frames are other frames: keep them apart from the unshifted scene's.
+        scene.source.push_str(&format!("\n# --audio-offset-ms: {shift} ticks"));
+    }
     let frame_bytes = scene.size.area() * 4;
     let workers = eng
         .workers
@@ -415,7 +508,12 @@ pub fn play(
         Some(path) => {
             let file = std::fs::File::create(path)
                 .map_err(|e| Failure::BadInput(format!("cannot create `{}`: {e}", path.display())))?;
-            let w = std::io::BufWriter::with_capacity(1 << 16, file);
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+            if let Some(c) = clock {
+                // First line: the clock start, so the run can be reproduced from the log alone.
+                use std::io::Write;
+                writeln!(w, "{}", c.record()).map_err(anyhow::Error::from)?;
+            }
             let names = outputs.iter().map(|o| o.name().to_string()).collect();
             Some(FrameLogWriter::start(w, 1 << 16, names, "cpu")?)
         }
@@ -450,8 +548,13 @@ pub fn play(
     for d in &device_reports {
         eprintln!("{}", d.summary_line());
     }
-    if let Some(start) = clock_start {
-        eprintln!("clock overlays started at {} s since 1970-01-01 (--clock)", start.seconds);
+    if let Some(c) = clock {
+        eprintln!(
+            "clock overlays started at {} s since 1970-01-01 UTC, shown at UTC{}; replay with {}",
+            c.unix,
+            c.offset,
+            c.replay_args()
+        );
     }
     // Ctrl-C before a bounded run is done: say so, and fail (no file output was finished, so a
     // png-dir has no manifest). Ending an unbounded real-time run with Ctrl-C is normal.
@@ -460,9 +563,16 @@ pub fn play(
         && report.outputs.iter().any(|o| !o.finished && !o.stopped_by_output);
     if let Some(path) = &eng.report {
         let mut value = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
-        if let (Some(obj), Some(start)) = (value.as_object_mut(), clock_start) {
-            // Recorded so a run with `--clock now` can be reproduced: `--clock` takes this back.
-            obj.insert("clock_start_unix_seconds".into(), serde_json::json!(start.seconds));
+        if let (Some(obj), Some(ms)) = (value.as_object_mut(), eng.audio_offset_ms) {
+            obj.insert("audio_offset_ms".into(), serde_json::json!(ms));
+            obj.insert("audio_offset_ticks".into(), serde_json::json!(shift));
+        }
+        if let (Some(obj), Some(c)) = (value.as_object_mut(), clock) {
+            // Recorded so a run with `--clock now` can be reproduced: `--clock` and
+            // `--utc-offset` take these back.
+            if let serde_json::Value::Object(fields) = c.record() {
+                obj.extend(fields);
+            }
         }
         if let Some(obj) = value.as_object_mut() {
             // What each device output sent (frames, overwritten ticks, send times, failure).
@@ -502,9 +612,30 @@ pub fn play(
     Ok(())
 }
 
+/// A scene seen `ticks` later (or, negative, earlier, holding tick 0 before its start): what
+/// `play --audio-offset-ms` shows.
+struct TickShift {
+    inner: Arc<dyn tickframe_core::Scene>,
+    ticks: i64,
+}
+
+impl tickframe_core::Scene for TickShift {
+    fn render(&self, ctx: &RenderContext, canvas: &mut tickframe_core::Canvas<'_>) {
+        let tick = i64::try_from(ctx.tick).unwrap_or(i64::MAX).saturating_add(self.ticks).max(0) as u64;
+        self.inner.render(&RenderContext { tick, ..*ctx }, canvas);
+    }
+}
+
 /// `tickframe render`.
-pub fn render(file: &Path, tick: u64, output: &Path, opts: &RenderOpts) -> Result<(), Failure> {
-    let scene = load(Some(file), opts)?;
+pub fn render(
+    file: &Path,
+    tick: u64,
+    output: &Path,
+    opts: &RenderOpts,
+    clock: &ClockArgs,
+) -> Result<(), Failure> {
+    let clock = resolve_clock(clock)?;
+    let scene = load_clocked(Some(file), opts, clock.map(|c| c.start))?;
     let ctx = RenderContext::new(scene.size, scene.rate, scene.seed, tick);
     let frame = Renderer::new(opts.draw.into()).render_new(&*scene.root, &ctx);
     let mut png = Vec::new();

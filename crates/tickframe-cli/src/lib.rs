@@ -140,10 +140,9 @@ pub enum Command {
         /// LED mapping and colour for controller outputs.
         #[command(flatten)]
         devices: devices::DeviceArgs,
-        /// Start time of clock overlays: `now` (fixed once at launch and recorded in the report)
-        /// or `HH:MM[:SS]`. Default: the scene file's own start.
-        #[arg(long)]
-        clock: Option<String>,
+        /// Clock overlay start (`--clock`, `--utc-offset`).
+        #[command(flatten)]
+        clock: commands::ClockArgs,
     },
     /// Render one frame to a PNG file.
     Render {
@@ -158,6 +157,9 @@ pub enum Command {
         /// Shared rendering options.
         #[command(flatten)]
         opts: RenderOpts,
+        /// Clock overlay start (`--clock`, `--utc-offset`).
+        #[command(flatten)]
+        clock: commands::ClockArgs,
     },
     /// List the built-in scenes with their parameters and defaults.
     Scenes {
@@ -211,9 +213,11 @@ pub fn run() -> ExitCode {
     };
     let result = match cli.command {
         Command::Play { file, out, seconds, opts, engine, devices, clock } => {
-            commands::play(file.as_deref(), &out, seconds, &opts, &engine, &devices, clock.as_deref())
+            commands::play(file.as_deref(), &out, seconds, &opts, &engine, &devices, &clock)
         }
-        Command::Render { file, tick, output, opts } => commands::render(&file, tick, &output, &opts),
+        Command::Render { file, tick, output, opts, clock } => {
+            commands::render(&file, tick, &output, &opts, &clock)
+        }
         Command::Scenes { name } => commands::scenes(name.as_deref()),
         Command::Check { file } => commands::check(&file),
         Command::Trace(cmd) => trace_cmd::trace(cmd),

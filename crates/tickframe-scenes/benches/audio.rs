@@ -6,8 +6,12 @@
 //!
 //! Groups: `visualizer_<size>/<mode>` time one full frame through a `Renderer` (which first
 //! clears the frame to black: 8 MB of writes at 1080p); `visualizer_<size>_scene_only/<mode>`
-//! time only the scene's `render` onto a canvas (no clear). `visualizer_build` reports time per
-//! second of audio (throughput element = one second of the 22.05 kHz demo clip).
+//! time only the scene's `render` onto a canvas (no clear). `visualizer_from_scratch_<size>/…`
+//! time a frame computed without the table: the FFT of every hop in the row's window of past
+//! audio (`W..2W` hops), the recurrences from a zero state, and the drawing (`default` is the
+//! scene's defaults, automatic gain: a window of about 14 s; `fixed_gain_short` is fixed gain,
+//! 60 ms decay, 100 ms hold, 300 ms fall). `visualizer_build` reports time per second of audio
+//! (throughput element = one second of the 22.05 kHz demo clip).
 
 #![allow(unsafe_code)] // a GlobalAlloc impl is unsafe by definition; it forwards to System.
 
@@ -22,7 +26,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tickframe_core::{
     Canvas, DisplayList, DrawMode, Frame, FramePool, FrameRate, RenderContext, Renderer, Scene, Size,
 };
-use tickframe_scenes::audio::{AnalysisSettings, Gain, Spectrogram, decode_file};
+use tickframe_scenes::audio::{
+    AnalysisSettings, ColorBy, DirectScratch, Gain, Layout as BarLayout, Look, Mode, Spectrogram, Style,
+    Visualizer, decode_file,
+};
 use tickframe_scenes::{BuildContext, Params, Value, build_scene};
 
 struct Counting;
@@ -171,5 +178,74 @@ fn build(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, render, build);
+fn settings(gain: Gain, decay_ms: f64, peak_hold_ms: f64, peak_fall_ms: f64) -> AnalysisSettings {
+    AnalysisSettings {
+        bands: 32,
+        min_hz: 40.0,
+        max_hz: 16_000.0,
+        attack_ms: 15.0,
+        decay_ms,
+        peak_hold_ms,
+        peak_fall_ms,
+        gain,
+        gain_db: 0.0,
+        range_db: 60.0,
+        looped: true,
+    }
+}
+
+/// A frame with no table: its row straight from the audio (every FFT of its window), then drawn.
+fn from_scratch(c: &mut Criterion) {
+    let decoded = decode_file(&clip()).unwrap();
+    let look = Look {
+        mode: Mode::Bars,
+        style: Style::Solid,
+        layout: BarLayout::Linear,
+        segments: 16,
+        colors: vec![tickframe_core::Rgba::rgb(0, 192, 96), tickframe_core::Rgba::rgb(255, 48, 48)],
+        color_by: ColorBy::Level,
+        peaks: true,
+        peak_color: tickframe_core::Rgba::WHITE,
+        background: None,
+        scope_ms: 50.0,
+    };
+    for (label, s) in [
+        ("default", settings(Gain::Auto, 200.0, 400.0, 1500.0)),
+        ("fixed_gain_short", settings(Gain::Fixed, 60.0, 100.0, 300.0)),
+    ] {
+        let vis = Visualizer::new(decoded.clone(), &s, look.clone(), 0);
+        let spec = vis.spectrogram().unwrap();
+        println!(
+            "{label}: window {} hops of {} samples, FFT of {}",
+            spec.window_hops(),
+            spec.hop(),
+            spec.fft_len()
+        );
+        for size in [Size::new(256, 64).unwrap(), Size::new(1920, 1080).unwrap()] {
+            let mut g = c.benchmark_group(format!("visualizer_from_scratch_{size}"));
+            g.sample_size(10)
+                .warm_up_time(Duration::from_millis(300))
+                .measurement_time(Duration::from_secs(3));
+            g.throughput(Throughput::Elements(1));
+            let mut f = Frame::new(size);
+            let mut sc = DirectScratch::default();
+            let (mut lv, mut pk) = (vec![0u16; 32], vec![0u16; 32]);
+            let mut t = 0u64;
+            g.bench_function(label, |b| {
+                b.iter(|| {
+                    let ctx = RenderContext::new(size, rate(), 1, t % 720);
+                    let pos = vis.sample_at(ctx.timebase, ctx.tick);
+                    spec.row_from_audio(&decoded.samples, pos, &mut sc, &mut lv, &mut pk);
+                    f.fill(tickframe_core::Rgba::BLACK);
+                    vis.draw_levels(f.pixels_mut(), size.width(), size.height(), &lv, &pk);
+                    t += 1;
+                    black_box(f.pixels()[0])
+                })
+            });
+            g.finish();
+        }
+    }
+}
+
+criterion_group!(benches, render, from_scratch, build);
 criterion_main!(benches);

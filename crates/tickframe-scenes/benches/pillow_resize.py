@@ -1,37 +1,71 @@
-"""Pillow reference for the photo bench: decode a 2560x1438 JPEG and scale it to 1920x1080
-with Lanczos, like `cargo bench -p tickframe-scenes --bench transitions -- photo`.
+"""Pillow against the slideshow's photo path, on the same file, the same output size and the
+same filter: decode target/bench-assets/photo-2560x1438.jpg and scale its centred
+2556.4x1438 crop (the display's aspect) to exactly 1920x1080 with Lanczos-3.
 
-Run by hand: pip install pillow numpy && python3 benches/pillow_resize.py
+One command (from the repository root; `pip install pillow` first):
+
+    python3 crates/tickframe-scenes/benches/pillow_resize.py
+
+It runs `cargo bench -p tickframe-scenes --bench transitions` on the one Rust case
+(photo-2560x1438-jpeg-to-1080p/decode+scale-lanczos3-fill; the bench writes the JPEG when
+it is missing), then times Pillow 30 times on the same file, and prints both medians and the
+ratio. `--no-cargo` reuses the last criterion result. Both sides run on one core: Pillow's
+decoder and resize are single-threaded, and so are zune-jpeg and fast_image_resize here.
 """
-import io
+import glob
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 
-import numpy as np
 from PIL import Image
 
-W, H = 2560, 1438
-x = np.arange(W, dtype=np.uint32)[None, :]
-y = np.arange(H, dtype=np.uint32)[:, None]
-t = ((x * 7 + y * 13) % 23).astype(np.uint8)
-img = np.zeros((H, W, 3), np.uint8)
-img[..., 0] = (x * 255 // W).astype(np.uint8) ^ t
-img[..., 1] = np.broadcast_to((y * 255 // H).astype(np.uint8), (H, W))
-img[..., 2] = ((x + y) // 16).astype(np.uint8)
-buf = io.BytesIO()
-Image.fromarray(img).save(buf, "JPEG", quality=90)
-data = buf.getvalue()
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+ASSET = os.path.join(ROOT, "target", "bench-assets", "photo-2560x1438.jpg")
+GROUP = "photo-2560x1438-jpeg-to-1080p"
+CASE = "decode+scale-lanczos3-fill"
+W, H = 1920, 1080
 
 
-def run(scale):
+def cover_crop(iw, ih, w, h):
+    """The slideshow's `cover_crop`: (left, top, right, bottom) of the centred crop."""
+    if iw * h > ih * w:
+        cw = ih * w / h
+        return ((iw - cw) / 2, 0.0, (iw - cw) / 2 + cw, ih)
+    ch = iw * h / w
+    return (0.0, (ih - ch) / 2, iw, (ih - ch) / 2 + ch)
+
+
+def pillow_once(data):
     t0 = time.perf_counter()
-    im = Image.open(io.BytesIO(data))
+    im = Image.open(__import__("io").BytesIO(data))
     im.load()
-    if scale:
-        im = im.resize((1920, 1080), Image.LANCZOS)
+    out = im.resize((W, H), Image.LANCZOS, box=cover_crop(im.width, im.height, W, H))
+    assert out.size == (W, H)
     return time.perf_counter() - t0
 
 
-for label, scale in (("decode", False), ("decode+lanczos", True)):
-    times = [run(scale) for _ in range(30)]
-    print(f"{label}: median {statistics.median(times) * 1000:.1f} ms")
+def main():
+    if "--no-cargo" not in sys.argv:
+        subprocess.run(
+            ["cargo", "bench", "-p", "tickframe-scenes", "--bench", "transitions", "--",
+             f"{GROUP}/{CASE.replace('+', '.')}$"],
+            cwd=ROOT, check=True)
+    with open(ASSET, "rb") as f:
+        data = f.read()
+    pillow = statistics.median(pillow_once(data) for _ in range(30)) * 1000
+    found = glob.glob(os.path.join(ROOT, "target", "criterion", GROUP, "*lanczos3-fill", "new", "estimates.json"))
+    if not found:
+        sys.exit(f"no criterion result for {GROUP}/{CASE}: run without --no-cargo")
+    with open(found[0]) as f:
+        rust = json.load(f)["median"]["point_estimate"] / 1e6
+    print(f"file: {ASSET} ({len(data)} bytes), out {W}x{H}, Lanczos-3")
+    print(f"Pillow {Image.__version__}: median {pillow:.1f} ms")
+    print(f"tickframe prepare_photo_bytes: median {rust:.1f} ms")
+    print(f"ratio (Pillow / tickframe): {pillow / rust:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

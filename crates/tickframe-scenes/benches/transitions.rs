@@ -1,9 +1,11 @@
 //! Criterion benchmarks of every transition at 1920×1080, one core, against a plain
 //! memory-bound loop (read two frames, write one), plus decoding and scaling a 2560×1438 JPEG
-//! to 1920×1080 the way the slideshow does.
+//! to 1920×1080 the way the slideshow does, and a 5120×2876 one at full and at reduced size.
 //!
 //! Run: `cargo bench -p tickframe-scenes --bench transitions`. Every group reports time per
-//! frame (or per photo).
+//! frame (or per photo). The 2560×1438 JPEG is written once to
+//! `target/bench-assets/photo-2560x1438.jpg`, so that `benches/pillow_resize.py` times Pillow
+//! on the very same file (that script runs this bench and prints both medians and the ratio).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -70,9 +72,8 @@ fn transitions(c: &mut Criterion) {
     g.finish();
 }
 
-/// A 2560×1438 photo-like JPEG (smooth gradients and some texture), quality 90.
-fn test_jpeg() -> Vec<u8> {
-    let (w, h) = (2560u32, 1438u32);
+/// A photo-like JPEG (smooth gradients and some texture), quality 90.
+fn photo_jpeg(w: u32, h: u32) -> Vec<u8> {
     let mut img = image::RgbImage::new(w, h);
     for (x, y, p) in img.enumerate_pixels_mut() {
         let t = ((x * 7 + y * 13) % 23) as u8;
@@ -83,8 +84,26 @@ fn test_jpeg() -> Vec<u8> {
     out
 }
 
+/// The 2560×1438 JPEG both this bench and `pillow_resize.py` time: read from
+/// `target/bench-assets/photo-2560x1438.jpg`, written there first when missing.
+fn shared_jpeg() -> Vec<u8> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-assets");
+    let path = dir.join("photo-2560x1438.jpg");
+    if let Ok(bytes) = std::fs::read(&path)
+        && !bytes.is_empty()
+    {
+        return bytes;
+    }
+    let bytes = photo_jpeg(2560, 1438);
+    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = dir.join("photo-2560x1438.jpg.part");
+    std::fs::write(&tmp, &bytes).unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+    bytes
+}
+
 fn photo(c: &mut Criterion) {
-    let jpeg = test_jpeg();
+    let jpeg = shared_jpeg();
     let size = Size::new(1920, 1080).unwrap();
     let mut g = c.benchmark_group("photo-2560x1438-jpeg-to-1080p");
     g.sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
@@ -97,10 +116,24 @@ fn photo(c: &mut Criterion) {
             bench.iter(|| black_box(prepare_photo_bytes(&jpeg, &opts).unwrap()));
         });
     }
+    // Exactly 1920×1080 out (the centred 2556.4×1438 crop): what pillow_resize.py compares.
     let opts = PrepareOptions { fit: FitMode::Fill, ..PrepareOptions::new(size) };
     g.bench_function("decode+scale-lanczos3-fill", |bench| {
         bench.iter(|| black_box(prepare_photo_bytes(&jpeg, &opts).unwrap()));
     });
+    g.finish();
+
+    // A photo more than twice the display: decoded at 1/2 size (DCT scaling) then resampled,
+    // against the full-size decode.
+    let big = photo_jpeg(5120, 2876);
+    let mut g = c.benchmark_group("photo-5120x2876-jpeg-to-1080p");
+    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(4));
+    for (name, reduced_decode) in [("full-size-decode+lanczos3", false), ("reduced-decode+lanczos3", true)] {
+        let opts = PrepareOptions { fit: FitMode::Fill, reduced_decode, ..PrepareOptions::new(size) };
+        g.bench_function(name, |bench| {
+            bench.iter(|| black_box(prepare_photo_bytes(&big, &opts).unwrap()));
+        });
+    }
     g.finish();
 }
 

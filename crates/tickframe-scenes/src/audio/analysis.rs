@@ -1,14 +1,22 @@
-//! The spectrum analysis, run once while building: every hop of the clip (about 10 ms) gets
-//! its band levels and peak markers, smoothed and gain-adjusted, in one table. Rendering then
-//! only looks a row up.
+//! The spectrum analysis: the band levels and peak markers shown at every hop of the clip
+//! (about 10 ms), as a pure function of a fixed window of past audio, cached in one table
+//! while building. Rendering then only looks a row up.
 //!
-//! # Why a table
+//! # The definition: a fixed window of past audio
 //! Smoothing (attack/decay), peak hold/fall and the adaptive gain are recurrences over past
-//! audio. Run sequentially over the whole clip at build time, they make the state at every hop a
-//! fixed function of the clip and the settings, so the picture at any tick is a look-up, the
-//! same in any order and on any thread, and `render(&self)` needs no scratch and allocates
-//! nothing. Looping clips run the recurrence over the clip twice and keep the second pass, so
-//! the state flows across the loop seam as if the clip had always been looping.
+//! hops. The row shown at hop `h` is defined as those recurrences run from a zero state (levels
+//! and peaks 0, the automatic top at [`AUTO_MIN_TOP_DB`]) at hop `B·⌊h/B⌋ − W` up to `h`, where
+//! `W` ([`Spectrogram::window_hops`]) is the recurrences' memory for the settings (the hops
+//! after which the starting state no longer shows: levels decayed below 1/65536, peaks held
+//! and fallen, the automatic top released from the loudest possible band to its floor; at
+//! most 60 s) and `B = W` restarts the window every `W` hops. So the row at `h` depends only
+//! on the audio of the `W..2W` hops before it, never on the rest of the clip.
+//! [`Spectrogram::row_from_audio`] computes a row straight from that window (its FFTs
+//! included); the table holds exactly the same values, computed block by block (each block of
+//! `B` rows after a `W`-hop warm-up, so twice the recurrence work of one pass, and one FFT per
+//! hop), and a test checks the two agree. Looping clips take hops before the start from the
+//! end of the clip (hop `k` is hop `k mod L`); before a non-looping clip, and after it, there is
+//! silence.
 //!
 //! # Memory
 //! `4 × bands` bytes per hop (a `u16` level and a `u16` peak per band) at 100 hops per second:
@@ -39,6 +47,11 @@ pub const HOPS_PER_SECOND: u32 = 100;
 /// After a non-looping clip ends, the analysis keeps running on silence until every bar and
 /// peak reaches zero, for at most this many seconds.
 pub const MAX_TAIL_SECONDS: u32 = 200;
+/// The loudest a band can read, in dBFS: a Hann-windowed bin of full-scale samples is at most
+/// twice the amplitude of a full-scale sine (+6.02 dB).
+pub const MAX_BAND_DB: f64 = 6.03;
+/// The longest window of past audio a row depends on, in seconds (see the module docs).
+pub const MAX_WINDOW_SECONDS: u32 = 60;
 
 /// How the display's top level is chosen.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -115,9 +128,74 @@ pub struct Spectrogram {
     looped: bool,
     /// Hop index of row 0 (negative for non-looping clips: windows that start before 0).
     first_hop: i64,
+    /// Hops that see audio, from `first_hop` (a looping clip: one loop).
+    audio_hops: usize,
     rows: usize,
+    /// The recurrences' memory `W` and the restart period `B`, in hops.
+    window: u64,
     levels: Vec<u16>,
     peaks: Vec<u16>,
+    bins: Vec<BandBins>,
+    hann: Vec<f64>,
+    norm: f64,
+    fft: RealFft,
+    consts: Consts,
+}
+
+/// Scratch space for [`Spectrogram::row_from_audio`] (grows once, then is reused).
+#[derive(Clone, Debug, Default)]
+pub struct DirectScratch {
+    fft: FftScratch,
+    input: Vec<f64>,
+    spectrum: Vec<(f64, f64)>,
+    power: Vec<f64>,
+    db: Vec<f32>,
+    state: Option<State>,
+}
+
+/// The recurrences' constants, from the settings.
+#[derive(Clone, Copy, Debug)]
+struct Consts {
+    attack: f64,
+    decay: f64,
+    hold_hops: u32,
+    fall: f64,
+    release: f64,
+    gain: Gain,
+    fixed_top: f64,
+    range: f64,
+}
+
+impl Consts {
+    fn new(settings: &AnalysisSettings, hop_ms: f64) -> Consts {
+        let coef = |ms: f64| if ms <= 0.0 { 1.0 } else { 1.0 - libm::exp(-hop_ms / ms) };
+        Consts {
+            attack: coef(settings.attack_ms),
+            decay: coef(settings.decay_ms),
+            hold_hops: libm::round(settings.peak_hold_ms / hop_ms) as u32,
+            fall: if settings.peak_fall_ms <= 0.0 { 1.0 } else { hop_ms / settings.peak_fall_ms },
+            release: AUTO_RELEASE_DB_PER_S * hop_ms / 1000.0,
+            gain: settings.gain,
+            fixed_top: -settings.gain_db,
+            range: settings.range_db,
+        }
+    }
+
+    /// The recurrences' memory in hops: levels (11.1 time constants: a factor 65536), then
+    /// peaks (hold and a full fall), then the automatic top (released from the loudest possible
+    /// band to its floor), added up; at least 1, at most [`MAX_WINDOW_SECONDS`].
+    fn window_hops(&self, hops_per_second: u64) -> u64 {
+        let tc = |k: f64| if k >= 1.0 { 1.0 } else { libm::ceil(11.1 / -libm::log(1.0 - k)) };
+        let level = tc(self.attack.min(self.decay)) as u64;
+        let peak = u64::from(self.hold_hops) + libm::ceil(1.0 / self.fall) as u64 + 1;
+        let gain = match self.gain {
+            Gain::Fixed => 0,
+            Gain::Auto => {
+                libm::ceil((MAX_BAND_DB + AUTO_HEADROOM_DB - AUTO_MIN_TOP_DB) / self.release) as u64 + 1
+            }
+        };
+        (level + peak + gain).clamp(1, u64::from(MAX_WINDOW_SECONDS) * hops_per_second)
+    }
 }
 
 impl Spectrogram {
@@ -153,9 +231,9 @@ impl Spectrogram {
             })
             .collect();
         // Periodic Hann window; amplitude normalisation so a full-scale sine reads 0 dBFS.
-        let window: Vec<f64> =
+        let hann: Vec<f64> =
             (0..n).map(|i| 0.5 - 0.5 * libm::cos(core::f64::consts::TAU * i as f64 / n as f64)).collect();
-        let wsum: f64 = window.iter().sum();
+        let wsum: f64 = hann.iter().sum();
         let norm = (2.0 / wsum) * (2.0 / wsum);
 
         let len = clip.samples.len() as u64;
@@ -166,93 +244,10 @@ impl Spectrogram {
             let before = (n / 2) as i64 / i64::from(hop) + 1;
             (-before, hops_per_loop + 2 * before as usize)
         };
-
-        // 1. Band levels in dBFS for every hop that sees audio.
-        let fft = RealFft::new(n);
-        let mut scratch = FftScratch::default();
-        let mut input = vec![0.0f64; n];
-        let mut spectrum = vec![(0.0f64, 0.0f64); n / 2 + 1];
-        let mut power = vec![0.0f64; n / 2 + 1];
-        let mut db = vec![0.0f32; audio_hops * bands];
-        let samples = &clip.samples;
-        for (row, out) in db.chunks_exact_mut(bands).enumerate() {
-            let h = first_hop + row as i64;
-            let start = h * i64::from(hop) + i64::from(hop / 2) - (n / 2) as i64;
-            let inside = start >= 0 && (start as u64 + n as u64) <= len;
-            for (i, (x, w)) in input.iter_mut().zip(&window).enumerate() {
-                let j = start + i as i64;
-                let s = if inside {
-                    samples[j as usize]
-                } else if settings.looped {
-                    samples[j.rem_euclid(len as i64) as usize]
-                } else if j >= 0 && (j as u64) < len {
-                    samples[j as usize]
-                } else {
-                    0.0
-                };
-                *x = f64::from(s) * w;
-            }
-            fft.forward(&input, &mut scratch, &mut spectrum);
-            for (p, &(re, im)) in power.iter_mut().zip(&spectrum) {
-                *p = (re * re + im * im) * norm;
-            }
-            for (o, b) in out.iter_mut().zip(&bins) {
-                let p = match *b {
-                    BandBins::Range(s, e) => power[s..e].iter().fold(0.0f64, |m, &v| m.max(v)),
-                    BandBins::Between(k, f) => {
-                        let a = libm::sqrt(power[k]);
-                        let c = libm::sqrt(power[k + 1]);
-                        let amp = a + (c - a) * f;
-                        amp * amp
-                    }
-                };
-                *o = if p > 1e-20 { (10.0 * libm::log10(p)) as f32 } else { SILENCE_DB as f32 };
-            }
-        }
-
-        // 2. Gain, smoothing and peaks, run in order.
         let hop_ms = 1000.0 * f64::from(hop) / f64::from(rate);
-        let coef = |ms: f64| if ms <= 0.0 { 1.0 } else { 1.0 - libm::exp(-hop_ms / ms) };
-        let mut state = State {
-            attack: coef(settings.attack_ms),
-            decay: coef(settings.decay_ms),
-            hold_hops: libm::round(settings.peak_hold_ms / hop_ms) as u32,
-            fall: if settings.peak_fall_ms <= 0.0 { 1.0 } else { hop_ms / settings.peak_fall_ms },
-            release: AUTO_RELEASE_DB_PER_S * hop_ms / 1000.0,
-            gain: settings.gain,
-            fixed_top: -settings.gain_db,
-            range: settings.range_db,
-            top: AUTO_MIN_TOP_DB,
-            level: vec![0.0; bands],
-            peak: vec![0.0; bands],
-            hold: vec![0; bands],
-        };
-        let mut levels = Vec::with_capacity(audio_hops * bands);
-        let mut peaks = Vec::with_capacity(audio_hops * bands);
-        let silent = vec![SILENCE_DB as f32; bands];
-        if settings.looped {
-            // Warm-up pass: the state at the loop seam then carries the end of the clip.
-            for row in db.chunks_exact(bands) {
-                state.step(row, None);
-            }
-            for row in db.chunks_exact(bands) {
-                state.step(row, Some((&mut levels, &mut peaks)));
-            }
-        } else {
-            for row in db.chunks_exact(bands) {
-                state.step(row, Some((&mut levels, &mut peaks)));
-            }
-            let max_tail = (MAX_TAIL_SECONDS * HOPS_PER_SECOND) as usize;
-            for _ in 0..max_tail {
-                let tail = levels.len() - bands;
-                if levels[tail..].iter().chain(&peaks[tail..]).all(|&v| v == 0) {
-                    break;
-                }
-                state.step(&silent, Some((&mut levels, &mut peaks)));
-            }
-        }
-        let rows = levels.len() / bands;
-        Spectrogram {
+        let consts = Consts::new(settings, hop_ms);
+        let window = consts.window_hops(u64::from(HOPS_PER_SECOND));
+        let mut spec = Spectrogram {
             rate,
             hop,
             fft_len: n,
@@ -261,10 +256,169 @@ impl Spectrogram {
             clip_len: len,
             looped: settings.looped,
             first_hop,
-            rows,
-            levels,
-            peaks,
+            audio_hops,
+            rows: 0,
+            window,
+            levels: Vec::new(),
+            peaks: Vec::new(),
+            bins,
+            hann,
+            norm,
+            fft: RealFft::new(n),
+            consts,
+        };
+
+        // 1. Band levels in dBFS for every hop that sees audio.
+        let mut scratch = DirectScratch::default();
+        let mut db = vec![0.0f32; audio_hops * bands];
+        for (row, out) in db.chunks_exact_mut(bands).enumerate() {
+            spec.hop_db(&clip.samples, first_hop + row as i64, &mut scratch, out);
         }
+
+        // 2. Gain, smoothing and peaks: block by block, each from a zero state `W` hops before
+        // the block (see the module docs).
+        let silent = vec![SILENCE_DB as f32; bands];
+        let db_row = |k: i64| -> &[f32] {
+            let i = if settings.looped {
+                Some(k.rem_euclid(audio_hops as i64) as usize)
+            } else {
+                usize::try_from(k - first_hop).ok().filter(|&i| i < audio_hops)
+            };
+            i.map_or(&silent[..], |i| &db[i * bands..(i + 1) * bands])
+        };
+        let (w, b) = (window as i64, window as i64);
+        let end_hop = first_hop + audio_hops as i64;
+        let last_tail = end_hop + i64::from(MAX_TAIL_SECONDS * HOPS_PER_SECOND);
+        let mut levels = Vec::with_capacity(audio_hops * bands);
+        let mut peaks = Vec::with_capacity(audio_hops * bands);
+        let mut state = State::zero(bands);
+        let mut k = first_hop;
+        'blocks: loop {
+            let block = k.div_euclid(b);
+            state.reset();
+            for j in block * b - w..k {
+                state.step(&consts, db_row(j), None);
+            }
+            for j in k..(block + 1) * b {
+                state.step(&consts, db_row(j), Some((&mut levels, &mut peaks)));
+                if settings.looped {
+                    if j + 1 == end_hop {
+                        break 'blocks;
+                    }
+                    continue;
+                }
+                // Done after the audio once a row is empty and every later block's warm-up
+                // starts after the audio (so every later row is empty too), or at the limit.
+                let tail = levels.len() - bands;
+                let empty = levels[tail..].iter().chain(&peaks[tail..]).all(|&v| v == 0);
+                if j + 1 >= end_hop && ((empty && (block + 1) * b - w >= end_hop) || j + 1 >= last_tail) {
+                    break 'blocks;
+                }
+            }
+            k = (block + 1) * b;
+        }
+        spec.rows = levels.len() / bands;
+        spec.levels = levels;
+        spec.peaks = peaks;
+        spec
+    }
+
+    /// The band levels of hop `k` (not wrapped), in dBFS, into `out`: the Hann-windowed FFT of
+    /// the `n` samples centred on the hop (wrapped when looping, silence outside the clip).
+    fn hop_db(&self, samples: &[f32], k: i64, sc: &mut DirectScratch, out: &mut [f32]) {
+        let n = self.fft_len;
+        sc.input.resize(n, 0.0);
+        sc.spectrum.resize(n / 2 + 1, (0.0, 0.0));
+        sc.power.resize(n / 2 + 1, 0.0);
+        let len = self.clip_len;
+        let hop = i64::from(self.hop);
+        let start = k * hop + hop / 2 - (n / 2) as i64;
+        let inside = start >= 0 && (start as u64 + n as u64) <= len;
+        for (i, (x, w)) in sc.input.iter_mut().zip(&self.hann).enumerate() {
+            let j = start + i as i64;
+            let s = if inside {
+                samples[j as usize]
+            } else if self.looped {
+                samples[j.rem_euclid(len as i64) as usize]
+            } else if j >= 0 && (j as u64) < len {
+                samples[j as usize]
+            } else {
+                0.0
+            };
+            *x = f64::from(s) * w;
+        }
+        self.fft.forward(&sc.input, &mut sc.fft, &mut sc.spectrum);
+        for (p, &(re, im)) in sc.power.iter_mut().zip(&sc.spectrum) {
+            *p = (re * re + im * im) * self.norm;
+        }
+        for (o, b) in out.iter_mut().zip(&self.bins) {
+            let p = match *b {
+                BandBins::Range(s, e) => sc.power[s..e].iter().fold(0.0f64, |m, &v| m.max(v)),
+                BandBins::Between(k, f) => {
+                    let a = libm::sqrt(sc.power[k]);
+                    let c = libm::sqrt(sc.power[k + 1]);
+                    let amp = a + (c - a) * f;
+                    amp * amp
+                }
+            };
+            *o = if p > 1e-20 { (10.0 * libm::log10(p)) as f32 } else { SILENCE_DB as f32 };
+        }
+    }
+
+    /// The hop whose row is shown at sample `pos`: `(hop index, within the table)`.
+    fn hop_of(&self, pos: i64) -> i64 {
+        let hop = i64::from(self.hop);
+        if self.looped { pos.rem_euclid(self.clip_len as i64) / hop } else { pos.div_euclid(hop) }
+    }
+
+    /// The row shown at sample `pos` computed straight from the audio, without the table: the
+    /// FFT of every hop in the row's window (`W..2W` hops, see the module docs) and the
+    /// recurrences from a zero state. `samples` must be the clip this was analysed from.
+    /// Writes `bands` levels and peaks; the very values of [`Spectrogram::row_at_sample`]
+    /// (zeros where it gives `None`).
+    ///
+    /// # Panics
+    /// When `levels` or `peaks` is shorter than [`Spectrogram::bands`].
+    pub fn row_from_audio(
+        &self,
+        samples: &[f32],
+        pos: i64,
+        sc: &mut DirectScratch,
+        levels: &mut [u16],
+        peaks: &mut [u16],
+    ) {
+        let bands = self.bands;
+        let h = self.hop_of(pos);
+        let b = self.window as i64;
+        let start = h.div_euclid(b) * b - self.window as i64;
+        let mut state =
+            sc.state.take().filter(|s| s.level.len() == bands).unwrap_or_else(|| State::zero(bands));
+        state.reset();
+        let mut db = std::mem::take(&mut sc.db);
+        db.resize(bands, 0.0);
+        let end_hop = self.first_hop + self.audio_hops as i64;
+        for j in start..=h {
+            // Hop j of a looping clip is hop j mod L; outside a non-looping clip, silence.
+            let k = if self.looped { j.rem_euclid(self.audio_hops as i64) } else { j };
+            if !self.looped && (k < self.first_hop || k >= end_hop) {
+                db.fill(SILENCE_DB as f32);
+            } else {
+                self.hop_db(samples, k, sc, &mut db);
+            }
+            state.step(&self.consts, &db, None);
+        }
+        for b in 0..bands {
+            levels[b] = quantise(state.level[b]);
+            peaks[b] = quantise(state.peak[b]);
+        }
+        sc.db = db;
+        sc.state = Some(state);
+    }
+
+    /// The recurrences' memory `W`, in hops: a row depends on the audio of the `W` to `2W` hops
+    /// before it (see the module docs).
+    pub fn window_hops(&self) -> u64 {
+        self.window
     }
 
     /// Sample rate of the clip, in Hz.
@@ -301,8 +455,7 @@ impl Spectrogram {
     /// audio is at sample `pos` (any integer: before the clip, after it, or looped), or `None`
     /// where everything is zero.
     pub fn row_at_sample(&self, pos: i64) -> Option<(&[u16], &[u16])> {
-        let hop = i64::from(self.hop);
-        let h = if self.looped { pos.rem_euclid(self.clip_len as i64) / hop } else { pos.div_euclid(hop) };
+        let h = self.hop_of(pos);
         let row = usize::try_from(h - self.first_hop).ok().filter(|&r| r < self.rows)?;
         let r = row * self.bands..(row + 1) * self.bands;
         Some((&self.levels[r.clone()], &self.peaks[r]))
@@ -310,15 +463,8 @@ impl Spectrogram {
 }
 
 /// The running state of the recurrences.
+#[derive(Clone, Debug)]
 struct State {
-    attack: f64,
-    decay: f64,
-    hold_hops: u32,
-    fall: f64,
-    release: f64,
-    gain: Gain,
-    fixed_top: f64,
-    range: f64,
     top: f64,
     level: Vec<f64>,
     peak: Vec<f64>,
@@ -331,20 +477,32 @@ fn quantise(v: f64) -> u16 {
 }
 
 impl State {
-    fn step(&mut self, db: &[f32], out: Option<(&mut Vec<u16>, &mut Vec<u16>)>) {
-        let top = match self.gain {
-            Gain::Fixed => self.fixed_top,
+    /// The zero state: levels and peaks 0, the automatic top at its floor.
+    fn zero(bands: usize) -> State {
+        State { top: AUTO_MIN_TOP_DB, level: vec![0.0; bands], peak: vec![0.0; bands], hold: vec![0; bands] }
+    }
+
+    fn reset(&mut self) {
+        self.top = AUTO_MIN_TOP_DB;
+        self.level.fill(0.0);
+        self.peak.fill(0.0);
+        self.hold.fill(0);
+    }
+
+    fn step(&mut self, c: &Consts, db: &[f32], out: Option<(&mut Vec<u16>, &mut Vec<u16>)>) {
+        let top = match c.gain {
+            Gain::Fixed => c.fixed_top,
             Gain::Auto => {
                 let loud = db.iter().fold(SILENCE_DB, |m, &v| m.max(f64::from(v)));
-                self.top = (loud + AUTO_HEADROOM_DB).max(self.top - self.release).max(AUTO_MIN_TOP_DB);
+                self.top = (loud + AUTO_HEADROOM_DB).max(self.top - c.release).max(AUTO_MIN_TOP_DB);
                 self.top
             }
         };
-        let bottom = top - self.range;
+        let bottom = top - c.range;
         for (b, &d) in db.iter().enumerate() {
-            let v = ((f64::from(d) - bottom) / self.range).clamp(0.0, 1.0);
+            let v = ((f64::from(d) - bottom) / c.range).clamp(0.0, 1.0);
             let s = &mut self.level[b];
-            let k = if v > *s { self.attack } else { self.decay };
+            let k = if v > *s { c.attack } else { c.decay };
             *s += (v - *s) * k;
             if *s < 1e-9 {
                 *s = 0.0;
@@ -352,11 +510,11 @@ impl State {
             let (p, hold) = (&mut self.peak[b], &mut self.hold[b]);
             if *s >= *p {
                 *p = *s;
-                *hold = self.hold_hops;
+                *hold = c.hold_hops;
             } else if *hold > 0 {
                 *hold -= 1;
             } else {
-                *p = (*p - self.fall).max(*s);
+                *p = (*p - c.fall).max(*s);
             }
         }
         if let Some((levels, peaks)) = out {

@@ -4,7 +4,7 @@
 //!   once, while building;
 //! - [`fft`]: a deterministic real FFT (radix-2, twiddles from `libm`);
 //! - [`analysis`]: Hann window, log-spaced bands, gain, attack/decay smoothing and peak markers,
-//!   precomputed per ~10 ms hop into a table;
+//!   each row a function of a fixed window of past audio, cached per ~10 ms hop in a table;
 //! - [`visualizer`]: the scene, which looks up the row under each tick and draws it;
 //! - [`wav`]: a 16-bit WAV writer and the synthesised demo clip, for tests and examples.
 //!
@@ -16,7 +16,7 @@ pub mod fft;
 pub mod visualizer;
 pub mod wav;
 
-pub use analysis::{AnalysisSettings, Gain, Spectrogram};
+pub use analysis::{AnalysisSettings, DirectScratch, Gain, Spectrogram};
 pub use decode::{Clip, DecodeError, decode_file};
 pub use fft::{FftScratch, RealFft};
 pub use visualizer::{ColorBy, Layout, Look, Mode, Style, Visualizer};

@@ -451,19 +451,35 @@ impl Visualizer {
             let val = at(i) + ((at(i + 1) - at(i)) * f) / 65_536;
             (((val * i64::from(area) + 32_767) / 65_535) as u16, i.clamp(-1, bands - 1))
         };
-        // {i : lo < v[i] <= hi} of a monotone run, as a half-open interval.
-        let between = |v: &[u16], lo: u16, hi: u16| -> (usize, usize) {
-            if v[v.len() - 1] >= v[0] {
-                (v.partition_point(|&e| e <= lo), v.partition_point(|&e| e <= hi))
-            } else {
-                (v.partition_point(|&e| e > hi), v.partition_point(|&e| e > lo))
+        // The partition point of `pred` (true on a prefix of `v`) found by walking from `hint`:
+        // the same index as `partition_point`, in as many steps as it moved since the last row
+        // (the edges move little from one row to the next).
+        fn walk(v: &[u16], hint: usize, pred: impl Fn(u16) -> bool) -> usize {
+            let mut i = hint.min(v.len());
+            while i > 0 && !pred(v[i - 1]) {
+                i -= 1;
             }
+            while i < v.len() && pred(v[i]) {
+                i += 1;
+            }
+            i
+        }
+        // {i : lo < v[i] <= hi} of a monotone run, as a half-open interval, from the last row's.
+        let between = |v: &[u16], lo: u16, hi: u16, hint: &mut (usize, usize)| -> (usize, usize) {
+            *hint = if v[v.len() - 1] >= v[0] {
+                (walk(v, hint.0, |e| e <= lo), walk(v, hint.1, |e| e <= hi))
+            } else {
+                (walk(v, hint.0, |e| e > hi), walk(v, hint.1, |e| e > lo))
+            };
+            *hint
         };
         let mut ext = [0u16; CHUNK];
         let mut pk = [0u16; CHUNK];
         let mut seg = [0i64; CHUNK];
         let mut runs = [(0usize, 0usize); CHUNK];
         let mut colors = [Rgba::TRANSPARENT; CHUNK];
+        // Per run, the last row's interval edges (extent, peak).
+        let mut hints = [((0usize, 0usize), (0usize, 0usize)); CHUNK];
         for c0 in (0..wu).step_by(CHUNK) {
             let n = (c0 + CHUNK).min(wu) - c0;
             for i in 0..n {
@@ -488,10 +504,10 @@ impl Visualizer {
                 let d = d.min(u32::from(u16::MAX)) as u16;
                 let level_c = self.level_color(u32::from(d), area);
                 let row = &mut row[c0..c0 + n];
-                for &(a, b) in &runs[..nr] {
-                    let (f0, f1) = between(&ext[a..b], d, u16::MAX);
+                for (&(a, b), (he, hp)) in runs[..nr].iter().zip(hints.iter_mut()) {
+                    let (f0, f1) = between(&ext[a..b], d, u16::MAX, he);
                     let (q0, q1) = if self.look.peaks {
-                        between(&pk[a..b], d, d.saturating_add(peak_px))
+                        between(&pk[a..b], d, d.saturating_add(peak_px), hp)
                     } else {
                         (0, 0)
                     };
@@ -600,23 +616,42 @@ impl Visualizer {
     }
 }
 
+impl Visualizer {
+    /// Draws the background and the bars or curve of `levels` and `peaks` (as
+    /// [`Spectrogram::row_at_sample`] or [`Spectrogram::row_from_audio`] give them) onto `px`,
+    /// `w × h` pixels: what `render` does after looking its row up. Nothing in oscilloscope mode.
+    pub fn draw_levels(&self, px: &mut [Rgba], w: u32, h: u32, levels: &[u16], peaks: &[u16]) {
+        if let Some(bg) = self.look.background {
+            fill(px, bg);
+        }
+        match self.look.mode {
+            Mode::Curve => self.draw_curve(px, w, h, levels, peaks),
+            Mode::Bars => self.draw_bars(px, w, h, levels, peaks),
+            Mode::Oscilloscope => {}
+        }
+    }
+}
+
 impl Scene for Visualizer {
     fn render(&self, ctx: &RenderContext, canvas: &mut Canvas<'_>) {
         let (w, h) = (ctx.width(), ctx.height());
         let pos = self.sample_at(ctx.timebase, ctx.tick);
         let px = canvas.pixels_mut();
-        if let Some(bg) = self.look.background {
-            fill(px, bg);
-        }
         match (&self.scope, &self.spectrum) {
-            (Some(scope), _) => self.draw_scope(scope, px, w, h, pos),
-            (None, Some(spec)) => {
-                let Some((levels, peaks)) = spec.row_at_sample(pos) else { return };
-                match self.look.mode {
-                    Mode::Curve => self.draw_curve(px, w, h, levels, peaks),
-                    _ => self.draw_bars(px, w, h, levels, peaks),
+            (Some(scope), _) => {
+                if let Some(bg) = self.look.background {
+                    fill(px, bg);
                 }
+                self.draw_scope(scope, px, w, h, pos)
             }
+            (None, Some(spec)) => match spec.row_at_sample(pos) {
+                Some((levels, peaks)) => self.draw_levels(px, w, h, levels, peaks),
+                None => {
+                    if let Some(bg) = self.look.background {
+                        fill(px, bg);
+                    }
+                }
+            },
             (None, None) => {}
         }
     }

@@ -387,7 +387,9 @@ fn blinds(p: f64, vertical: bool, count: u32, from: FrameRef<'_>, to: FrameRef<'
     };
     match vertical {
         false => {
-            for i in 0..count.min(len) {
+            // Every slat, including the empty ones when there are more slats than lines, so
+            // the slats together cover all `len` lines.
+            for i in 0..count {
                 let (s0, e) = open(i);
                 let s1 = (i + 1) * len / count;
                 for y in s0..s1 {
@@ -399,7 +401,7 @@ fn blinds(p: f64, vertical: bool, count: u32, from: FrameRef<'_>, to: FrameRef<'
         true => {
             for y in 0..h {
                 let (a, b, o) = (from.row(y as u32), to.row(y as u32), &mut out[y * w..(y + 1) * w]);
-                for i in 0..count.min(len) {
+                for i in 0..count {
                     let (s0, e) = open(i);
                     let s1 = (i + 1) * len / count;
                     o[s0..e].copy_from_slice(&b[s0..e]);
@@ -1034,19 +1036,62 @@ fn burn(p: f64, seed: u64, color: Rgba, from: FrameRef<'_>, to: FrameRef<'_>, ou
 pub struct Transition {
     /// What it does.
     pub kind: TransitionKind,
-    /// How long it lasts, in seconds (default 1.0).
+    /// How long it lasts, in seconds (default: [`TransitionKind::default_duration`]).
     pub duration: f64,
-    /// How linear progress is eased (default [`Easing::Linear`]).
+    /// How linear progress is eased (default: [`TransitionKind::default_easing`]).
     pub easing: Easing,
 }
 
+impl TransitionKind {
+    /// How long this kind lasts unless told, in seconds: quick for moving edges (wipe 0.8,
+    /// slide 0.7, zoom 0.8, blinds 0.9), 1.0 for crossfade, iris and pixelate, longer where
+    /// the pattern needs time to read (dissolve and block-flip 1.2, ripple and warp 1.5, burn
+    /// 1.6).
+    pub const fn default_duration(&self) -> f64 {
+        match self {
+            TransitionKind::Crossfade => 1.0,
+            TransitionKind::Wipe(_) => 0.8,
+            TransitionKind::Slide(_) => 0.7,
+            TransitionKind::Dissolve { .. } => 1.2,
+            TransitionKind::Blinds { .. } => 0.9,
+            TransitionKind::BlockFlip { .. } => 1.2,
+            TransitionKind::Ripple { .. } => 1.5,
+            TransitionKind::Warp { .. } => 1.5,
+            TransitionKind::Zoom { .. } => 0.8,
+            TransitionKind::Iris { .. } => 1.0,
+            TransitionKind::Pixelate { .. } => 1.0,
+            TransitionKind::Burn { .. } => 1.6,
+        }
+    }
+
+    /// How this kind is eased unless told: moving things start and stop gently (slide and
+    /// zoom `quad-in-out`; wipe, iris, warp and crossfade `sine-in-out`), blinds open fast and
+    /// settle (`quad-out`), ripples spread and slow (`sine-out`), burn catches slowly then
+    /// races (`quad-in`); dissolve, block-flip (whose wave already staggers) and pixelate stay
+    /// linear.
+    pub const fn default_easing(&self) -> Easing {
+        match self {
+            TransitionKind::Crossfade | TransitionKind::Wipe(_) => Easing::SineInOut,
+            TransitionKind::Iris { .. } | TransitionKind::Warp { .. } => Easing::SineInOut,
+            TransitionKind::Slide(_) | TransitionKind::Zoom { .. } => Easing::QuadInOut,
+            TransitionKind::Blinds { .. } => Easing::QuadOut,
+            TransitionKind::Ripple { .. } => Easing::SineOut,
+            TransitionKind::Burn { .. } => Easing::QuadIn,
+            TransitionKind::Dissolve { .. }
+            | TransitionKind::BlockFlip { .. }
+            | TransitionKind::Pixelate { .. } => Easing::Linear,
+        }
+    }
+}
+
 impl Transition {
-    /// The default duration, in seconds.
+    /// The default duration of a crossfade, in seconds (each kind has its own:
+    /// [`TransitionKind::default_duration`]).
     pub const DEFAULT_DURATION: f64 = 1.0;
 
-    /// A transition of `kind` lasting one second, linear.
+    /// A transition of `kind` with that kind's default duration and easing.
     pub fn new(kind: TransitionKind) -> Transition {
-        Transition { kind, duration: Transition::DEFAULT_DURATION, easing: Easing::Linear }
+        Transition { kind, duration: kind.default_duration(), easing: kind.default_easing() }
     }
 
     /// Eases linear `progress` (0..=1) and applies the kind (see [`TransitionKind::apply`]):

@@ -2,13 +2,24 @@
 //!
 //! The lock guards only bookkeeping (lookups, inserts, the request queue); decoding always
 //! happens outside it. Frames are shared as `Arc<Frame>`, never copied.
+//!
+//! # Which photos are usable
+//! A photo is usable when its bytes decode (JPEG scans complete to their last block, see
+//! `jpeg_check.rs`). That is decided the first time it is prepared, by whichever thread
+//! prepares it, and remembered: a pure function of the file's bytes, so cache size, eviction,
+//! workers and timing never change it. Each file is pinned when first read: its length must
+//! equal the length seen when the folder was listed, and the XXH3-64 of its bytes is recorded
+//! then; a later read (after an eviction) with other bytes makes the photo unusable from then
+//! on (counted in [`CacheStats::changed`]). Only such a change during a run, which the run
+//! reports, makes it differ from a run without one.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use tickframe_core::Frame;
 
-use super::prepare::{PhotoError, PrepareOptions, prepare_photo};
+use super::prepare::{PhotoError, PrepareOptions, prepare_photo_bytes};
 use super::source::PhotoEntry;
 
 /// Counters of a slideshow's photo cache.
@@ -24,8 +35,11 @@ pub struct CacheStats {
     pub prefetched: u64,
     /// Photos dropped to stay within the byte budget.
     pub evictions: u64,
-    /// Photos that failed to decode when prepared (they were accepted at build).
+    /// Photos that failed to decode when prepared (they were accepted at build), each counted
+    /// once; the slideshow shows the next usable photo in sorted order in their place.
     pub failures: u64,
+    /// Of those, photos whose file changed during the run (length or content hash).
+    pub changed: u64,
     /// Bytes of prepared photos held now.
     pub bytes: u64,
 }
@@ -43,8 +57,9 @@ struct State {
     slots: Vec<Slot>,
     queue: VecDeque<usize>,
     in_flight: Vec<usize>,
-    /// Photos that failed to decode (rare: caught at render, not at build).
-    failed: Vec<usize>,
+    /// Photos that failed to decode, with why, in the order found (rare: caught when
+    /// prepared, not at build).
+    failed: Vec<(usize, String)>,
     clock: u64,
     budget: u64,
     shutdown: bool,
@@ -56,6 +71,8 @@ pub(crate) struct Shared {
     /// Wakes workers (new requests, shutdown) and waiters (a photo finished).
     changed: Condvar,
     pub(crate) photos: Vec<PhotoEntry>,
+    /// XXH3-64 of each file's bytes, recorded when it is first read.
+    pins: Vec<OnceLock<u64>>,
     opts: PrepareOptions,
 }
 
@@ -64,6 +81,10 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl State {
+    fn has_failed(&self, index: usize) -> bool {
+        self.failed.iter().any(|&(i, _)| i == index)
+    }
+
     fn find(&self, index: usize) -> Option<usize> {
         self.slots.iter().position(|s| s.index == index)
     }
@@ -108,6 +129,7 @@ impl Shared {
                 stats: CacheStats::default(),
             }),
             changed: Condvar::new(),
+            pins: photos.iter().map(|_| OnceLock::new()).collect(),
             photos,
             opts,
         });
@@ -138,7 +160,7 @@ impl Shared {
                         return;
                     }
                     if let Some(i) = st.queue.pop_front() {
-                        if st.find(i).is_none() && !st.in_flight.contains(&i) && !st.failed.contains(&i) {
+                        if st.find(i).is_none() && !st.in_flight.contains(&i) && !st.has_failed(i) {
                             st.in_flight.push(i);
                             break i;
                         }
@@ -147,7 +169,7 @@ impl Shared {
                     st = self.changed.wait(st).unwrap_or_else(std::sync::PoisonError::into_inner);
                 }
             };
-            let result = prepare_photo(&self.photos[index].path, &self.opts);
+            let result = self.prepare(index);
             let mut st = lock(&self.state);
             st.in_flight.retain(|&i| i != index);
             match result {
@@ -162,15 +184,47 @@ impl Shared {
         }
     }
 
+    /// Reads photo `index`, checks it against its pin, and prepares it.
+    fn prepare(&self, index: usize) -> Result<Frame, PhotoError> {
+        let entry = &self.photos[index];
+        let bytes = std::fs::read(&entry.path).map_err(|e| PhotoError(format!("cannot read: {e}")))?;
+        if bytes.len() as u64 != entry.len {
+            return Err(PhotoError(format!(
+                "changed during the run: {} bytes when the folder was listed, {} now",
+                entry.len,
+                bytes.len()
+            )));
+        }
+        let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+        let pinned = *self.pins[index].get_or_init(|| hash);
+        if pinned != hash {
+            return Err(PhotoError(format!(
+                "changed during the run: its bytes hash to {hash:016x}, {pinned:016x} when first read"
+            )));
+        }
+        prepare_photo_bytes(&bytes, &self.opts)
+    }
+
     fn fail(&self, st: &mut State, index: usize, e: &PhotoError) {
-        if !st.failed.contains(&index) {
-            st.failed.push(index);
+        if !st.has_failed(index) {
+            st.failed.push((index, e.0.clone()));
             st.stats.failures += 1;
-            eprintln!(
-                "tickframe: warning: slideshow: skipping `{}`: {e} (showing the next photo instead)",
+            if e.0.starts_with("changed during the run") {
+                st.stats.changed += 1;
+            }
+            tracing::warn!(
+                file = %self.photos[index].path.display(),
+                "slideshow: skipping `{}`: {e} (the next photo in sorted order shows in its place)",
                 self.photos[index].path.display()
             );
         }
+    }
+
+    /// The photos found unusable when prepared so far, with why, in sorted order.
+    pub(crate) fn skipped(&self) -> Vec<(PathBuf, String)> {
+        let mut v = lock(&self.state).failed.clone();
+        v.sort_unstable();
+        v.into_iter().map(|(i, why)| (self.photos[i].path.clone(), why)).collect()
     }
 
     /// Asks the workers to prepare `index` (does nothing when cached, queued or in flight).
@@ -202,7 +256,7 @@ impl Shared {
                 }
                 return Ok(Arc::clone(&st.slots[i].frame));
             }
-            if st.failed.contains(&index) {
+            if st.has_failed(index) {
                 return Err(());
             }
             if !st.in_flight.contains(&index) {
@@ -216,7 +270,7 @@ impl Shared {
         }
         st.stats.sync_prepares += 1;
         drop(st);
-        let result = prepare_photo(&self.photos[index].path, &self.opts);
+        let result = self.prepare(index);
         let mut st = lock(&self.state);
         match result {
             Ok(frame) => {

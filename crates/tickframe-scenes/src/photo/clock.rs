@@ -84,6 +84,11 @@ pub struct ClockStart {
 )]
 pub struct ClockStartError(pub String);
 
+/// Why a UTC offset or a `--clock` value could not be read: "expected …, found …".
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+#[error("expected {0}")]
+pub struct InstantError(pub String);
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -179,6 +184,123 @@ impl ClockStart {
         let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400) as u32);
         let (y, m, d) = civil_from_days(days);
         (y, m, d, secs / 3600, secs / 60 % 60, secs % 60)
+    }
+}
+
+/// An offset from UTC, for showing an instant (unix seconds, an RFC 3339 time, `now`) as a
+/// time of day. Whole minutes, at most ±23:59.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct UtcOffset {
+    /// Seconds east of UTC (negative west of it).
+    pub seconds: i32,
+}
+
+impl UtcOffset {
+    /// UTC itself.
+    pub const UTC: UtcOffset = UtcOffset { seconds: 0 };
+
+    /// Reads `+HH:MM`, `-HH:MM`, `+HHMM`, `+HH` (a sign is required), `Z` or `UTC`.
+    ///
+    /// # Errors
+    /// Any other form, or hours above 23 or minutes above 59.
+    pub fn parse(text: &str) -> Result<UtcOffset, InstantError> {
+        let bad = || InstantError(format!("a UTC offset \"+HH:MM\" or \"-HH:MM\", found {text:?}"));
+        let t = text.trim();
+        if t == "Z" || t.eq_ignore_ascii_case("utc") {
+            return Ok(UtcOffset::UTC);
+        }
+        let (sign, rest) = match t.as_bytes().first() {
+            Some(b'+') => (1, &t[1..]),
+            Some(b'-') => (-1, &t[1..]),
+            _ => return Err(bad()),
+        };
+        let digits: String = rest.chars().filter(|&c| c != ':').collect();
+        let colons = rest.matches(':').count();
+        let ok_shape = match digits.len() {
+            2 => colons == 0,
+            4 => colons == 0 || (colons == 1 && rest.as_bytes().get(2) == Some(&b':')),
+            _ => false,
+        };
+        if !ok_shape || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let h: i32 = digits[..2].parse().map_err(|_| bad())?;
+        let m: i32 = if digits.len() == 4 { digits[2..].parse().map_err(|_| bad())? } else { 0 };
+        if h > 23 || m > 59 {
+            return Err(bad());
+        }
+        Ok(UtcOffset { seconds: sign * (h * 3600 + m * 60) })
+    }
+}
+
+impl std::fmt::Display for UtcOffset {
+    /// `+HH:MM` or `-HH:MM`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a = self.seconds.unsigned_abs();
+        write!(f, "{}{:02}:{:02}", if self.seconds < 0 { '-' } else { '+' }, a / 3600, a / 60 % 60)
+    }
+}
+
+impl ClockStart {
+    /// The time of day at `offset` of the instant `unix` seconds after 1970-01-01 00:00:00 UTC.
+    pub fn from_unix(unix: i64, offset: UtcOffset) -> ClockStart {
+        ClockStart { seconds: unix.saturating_add(i64::from(offset.seconds)) }
+    }
+
+    /// Reads a start as the command line's `--clock` takes it: unix seconds (an integer, as
+    /// recorded in reports), an RFC 3339 date-time (`2026-12-03T17:10:00Z`,
+    /// `…T17:10:00.25+01:00`; the fraction is dropped), or a zone-less form of
+    /// [`ClockStart::parse`] (a time of day, a date, a date-time), shown as written.
+    ///
+    /// Returns the start and, for an instant (unix seconds or RFC 3339), its unix seconds.
+    /// Instants are shown at `offset`, or when it is `None`, unix seconds at UTC and an RFC 3339
+    /// time at its own offset.
+    ///
+    /// # Errors
+    /// Anything else, or a field out of range.
+    pub fn parse_instant(
+        text: &str,
+        offset: Option<UtcOffset>,
+    ) -> Result<(ClockStart, Option<i64>), InstantError> {
+        let t = text.trim();
+        let bad = || {
+            InstantError(format!(
+                "unix seconds, an RFC 3339 date-time \"YYYY-MM-DDTHH:MM:SS+HH:MM\", a time \"HH:MM[:SS]\" or a date \"YYYY-MM-DD[THH:MM[:SS]]\", found {text:?}"
+            ))
+        };
+        let digits = t.strip_prefix('-').unwrap_or(t);
+        if !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            let unix: i64 = t.parse().map_err(|_| bad())?;
+            return Ok((ClockStart::from_unix(unix, offset.unwrap_or(UtcOffset::UTC)), Some(unix)));
+        }
+        // RFC 3339: a date-time ending in Z or ±HH:MM.
+        let zone_at = if t.ends_with(['Z', 'z']) {
+            Some(t.len() - 1)
+        } else if t.len() > 6
+            && matches!(t.as_bytes()[t.len() - 6], b'+' | b'-')
+            && t.contains(['T', 't', ' '])
+        {
+            Some(t.len() - 6)
+        } else {
+            None
+        };
+        let Some(at) = zone_at else {
+            return ClockStart::parse(t).map(|c| (c, None)).map_err(|_| bad());
+        };
+        let (local, zone) = t.split_at(at);
+        let zone = if zone.eq_ignore_ascii_case("z") { UtcOffset::UTC } else { UtcOffset::parse(zone)? };
+        // Drop a fraction of a second.
+        let local = match local.rsplit_once('.') {
+            Some((whole, frac)) if !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit()) => whole,
+            _ => local,
+        };
+        let local = local.replacen(['t', ' '], "T", 1);
+        if !local.contains('T') || local.matches(':').count() != 2 {
+            return Err(bad());
+        }
+        let civil = ClockStart::parse(&local).map_err(|_| bad())?;
+        let unix = civil.seconds - i64::from(zone.seconds);
+        Ok((ClockStart::from_unix(unix, offset.unwrap_or(zone)), Some(unix)))
     }
 }
 
@@ -341,6 +463,39 @@ mod tests {
         for z in [-800_000i64, -1, 0, 1, 19_000, 2_000_000] {
             let (y, m, d) = civil_from_days(z);
             assert_eq!(days_from_civil(y, i64::from(m), i64::from(d)), z);
+        }
+    }
+
+    #[test]
+    fn instants_and_offsets() {
+        let plus1 = UtcOffset::parse("+01:00").unwrap();
+        assert_eq!(plus1.seconds, 3600);
+        assert_eq!(UtcOffset::parse("-0530").unwrap().seconds, -(5 * 3600 + 30 * 60));
+        assert_eq!(UtcOffset::parse("+09").unwrap().seconds, 9 * 3600);
+        assert_eq!(UtcOffset::parse("Z").unwrap(), UtcOffset::UTC);
+        assert_eq!(UtcOffset::parse("-05:30").unwrap().to_string(), "-05:30");
+        for bad in ["01:00", "+1:00", "+24:00", "+01:60", "+01:00:00", "+0a00", ""] {
+            assert!(UtcOffset::parse(bad).is_err(), "{bad}");
+        }
+        // 1796315795 = 2026-12-03 16:36:35 UTC.
+        let (c, unix) = ClockStart::parse_instant("1796315795", None).unwrap();
+        assert_eq!((c.civil_after(0), unix), ((2026, 12, 3, 16, 36, 35), Some(1_796_315_795)));
+        let (c, _) = ClockStart::parse_instant("1796315795", Some(plus1)).unwrap();
+        assert_eq!(c.civil_after(0), (2026, 12, 3, 17, 36, 35));
+        let (c, unix) = ClockStart::parse_instant("2026-12-03T17:36:35.75+01:00", None).unwrap();
+        assert_eq!((c.civil_after(0), unix), ((2026, 12, 3, 17, 36, 35), Some(1_796_315_795)));
+        let (c, _) =
+            ClockStart::parse_instant("2026-12-03T16:36:35Z", Some(UtcOffset::parse("-08:00").unwrap()))
+                .unwrap();
+        assert_eq!(c.civil_after(0), (2026, 12, 3, 8, 36, 35));
+        let (c, unix) = ClockStart::parse_instant("07:45", Some(plus1)).unwrap();
+        assert_eq!((c.civil_after(0), unix), ((1970, 1, 1, 7, 45, 0), None));
+        assert_eq!(
+            ClockStart::parse_instant("-60", None).unwrap().0.civil_after(0),
+            (1969, 12, 31, 23, 59, 0)
+        );
+        for bad in ["2026-12-03T17:16Z", "2026-12-03T25:00:00Z", "17:16:35+01:00x", "now", "1e9"] {
+            assert!(ClockStart::parse_instant(bad, None).is_err(), "{bad}");
         }
     }
 

@@ -9,12 +9,13 @@
 
 pub(crate) mod cache;
 pub(crate) mod clock;
+mod jpeg_check;
 mod prepare;
 mod slideshow;
 mod source;
 
 pub use cache::CacheStats;
-pub use clock::{ClockStart, ClockStartError};
+pub use clock::{ClockStart, ClockStartError, InstantError, UtcOffset};
 pub use prepare::{
     Background, FitMode, PhotoError, PrepareOptions, ResizeFilter, prepare_photo, prepare_photo_bytes,
 };

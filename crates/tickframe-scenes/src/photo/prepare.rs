@@ -113,6 +113,11 @@ pub struct PrepareOptions {
     /// Photos with more pixels than this are refused before decoding (decompression bombs);
     /// default 100,000,000 (100 megapixels).
     pub max_pixels: u64,
+    /// Decode a colour JPEG at 1/2, 1/4 or 1/8 of its size (DCT scaling) when the part shown
+    /// is at least that many times larger than its target in both directions, then resample
+    /// from there (default true). Much faster for large photos on small displays; the bytes
+    /// differ from a full-size decode, but are the same on every machine.
+    pub reduced_decode: bool,
 }
 
 impl PrepareOptions {
@@ -127,6 +132,7 @@ impl PrepareOptions {
             background: Background::Color(Rgba::BLACK),
             filter: ResizeFilter::Lanczos3,
             max_pixels: PrepareOptions::DEFAULT_MAX_PIXELS,
+            reduced_decode: true,
         }
     }
 }
@@ -152,13 +158,13 @@ pub(crate) fn open_decoder(
     let bad = |e: &dyn std::fmt::Display| PhotoError(format!("cannot decode: {e}"));
     let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| bad(&e))?;
     let Some(format) = reader.format() else {
-        return Err(PhotoError("not a JPEG, PNG, GIF or BMP file".into()));
+        return Err(PhotoError("not a JPEG, PNG, WebP, GIF, TIFF or BMP file".into()));
     };
     let mut decoder = reader.into_decoder().map_err(|e| bad(&e))?;
     let (w, h) = decoder.dimensions();
     if u64::from(w) * u64::from(h) > max_pixels {
         return Err(PhotoError(format!(
-            "{w}x{h} is more than the limit of {max_pixels} pixels (`max-megapixels`)"
+            "{w}x{h} is more than the limit of {max_pixels} pixels (the slideshow's `max_megapixels`)"
         )));
     }
     if w == 0 || h == 0 {
@@ -217,31 +223,47 @@ fn cover_crop(iw: u32, ih: u32, w: u32, h: u32) -> (f64, f64, f64, f64) {
 /// Decodes and fits a photo held in memory.
 ///
 /// # Errors
-/// Unknown format, corrupt or truncated data, or more pixels than `opts.max_pixels`.
+/// Unknown format, corrupt or truncated data (a JPEG's scans are walked to their last block:
+/// decoders would fill a short one with grey), or more pixels than `opts.max_pixels`.
 pub fn prepare_photo_bytes(bytes: &[u8], opts: &PrepareOptions) -> Result<Frame, PhotoError> {
-    if let Some((buf, (iw, ih))) = decode_plain_jpeg(bytes, opts.max_pixels) {
-        return fit_pixels(&buf, (iw, ih), false, opts);
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        // Decoders show a JPEG whose scan ends early as grey: refuse it instead.
+        super::jpeg_check::check(bytes).map_err(PhotoError)?;
+    }
+    if let Some((iw, ih)) = plain_jpeg_size(bytes, opts.max_pixels) {
+        let d = if opts.reduced_decode { reduction(iw, ih, opts) } else { 1 };
+        if d > 1
+            && let Some((buf, dims)) = decode_jpeg_reduced(bytes, (iw, ih), d)
+        {
+            return fit_pixels(&buf, dims, (iw, ih), d, false, opts);
+        }
+        if let Some(buf) = decode_plain_jpeg(bytes, (iw, ih)) {
+            return fit_pixels(&buf, (iw, ih), (iw, ih), 1, false, opts);
+        }
     }
     let img = decode(bytes, opts.max_pixels)?;
     fit_image(&img, opts)
 }
 
-/// The fast path for the common photo: a colour (YCbCr or RGB) JPEG without an EXIF rotation,
-/// decoded straight into RGB by zune-jpeg with the very options `image` uses for it (so the
-/// same bytes), without `image`'s extra copies and header passes. `None` for anything else, or
-/// on any problem, so the general path decides (and words the error).
-fn decode_plain_jpeg(bytes: &[u8], max_pixels: u64) -> Option<(Vec<u8>, (u32, u32))> {
+/// The zune-jpeg options `image` uses, with RGB output.
+fn zune_options() -> zune_core::options::DecoderOptions {
+    zune_core::options::DecoderOptions::default()
+        .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::RGB)
+        .set_strict_mode(false)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX)
+}
+
+/// The size of the common photo: a colour (YCbCr or RGB) JPEG without an EXIF rotation, within
+/// the pixel limit (headers only). `None` for anything else, or on any problem, so the general
+/// path decides (and words the error).
+fn plain_jpeg_size(bytes: &[u8], max_pixels: u64) -> Option<(u32, u32)> {
     use zune_core::colorspace::ColorSpace;
     if !bytes.starts_with(&[0xff, 0xd8, 0xff]) {
         return None;
     }
-    let options = zune_core::options::DecoderOptions::default()
-        .jpeg_set_out_colorspace(ColorSpace::RGB)
-        .set_strict_mode(false)
-        .set_max_width(usize::MAX)
-        .set_max_height(usize::MAX);
     let mut decoder =
-        zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), options);
+        zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), zune_options());
     decoder.decode_headers().ok()?;
     let (w, h) = decoder.dimensions()?;
     let (w, h) = (u32::try_from(w).ok()?, u32::try_from(h).ok()?);
@@ -255,8 +277,42 @@ fn decode_plain_jpeg(bytes: &[u8], max_pixels: u64) -> Option<(Vec<u8>, (u32, u3
     if rotated.is_some_and(|o| o != image::metadata::Orientation::NoTransforms) {
         return None;
     }
+    Some((w, h))
+}
+
+/// A plain colour JPEG (see [`plain_jpeg_size`]) decoded straight into RGB by zune-jpeg with the
+/// very options `image` uses for it (so the same bytes), without `image`'s extra copies and
+/// header passes.
+fn decode_plain_jpeg(bytes: &[u8], (w, h): (u32, u32)) -> Option<Vec<u8>> {
+    let mut decoder =
+        zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), zune_options());
     let buf = decoder.decode().ok()?;
-    (buf.len() == w as usize * h as usize * 3).then_some((buf, (w, h)))
+    (buf.len() == w as usize * h as usize * 3).then_some(buf)
+}
+
+/// How many times smaller (1, 2, 4 or 8) a photo of `iw × ih` can be decoded and still be at
+/// least as large as its target in both directions, in the part shown.
+pub(crate) fn reduction(iw: u32, ih: u32, opts: &PrepareOptions) -> u32 {
+    let ((_, _, cw, ch), (tw, th)) = layout(iw, ih, opts);
+    [8u32, 4, 2].into_iter().find(|&d| cw >= f64::from(d * tw) && ch >= f64::from(d * th)).unwrap_or(1)
+}
+
+/// A plain colour JPEG of `iw × ih` decoded at 1/`d` of its size by jpeg-decoder's DCT scaling
+/// (integer IDCTs of 4×4, 2×2 or 1×1 samples per block, scalar code only), as RGB with its
+/// size: `ceil(iw / d) × ceil(ih / d)`. `None` on any problem (the full-size path decides).
+fn decode_jpeg_reduced(bytes: &[u8], (iw, ih): (u32, u32), d: u32) -> Option<(Vec<u8>, (u32, u32))> {
+    let (rw, rh) = (iw.div_ceil(d), ih.div_ceil(d));
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    let (w, h) = decoder.scale(u16::try_from(rw).ok()?, u16::try_from(rh).ok()?).ok()?;
+    if (u32::from(w), u32::from(h)) != (rw, rh) {
+        return None;
+    }
+    let info = decoder.info()?;
+    if info.pixel_format != jpeg_decoder::PixelFormat::RGB24 {
+        return None;
+    }
+    let buf = decoder.decode().ok()?;
+    (buf.len() == rw as usize * rh as usize * 3).then_some((buf, (rw, rh)))
 }
 
 /// Reads, decodes and fits the photo at `path` (see [`prepare_photo_bytes`]).
@@ -286,32 +342,49 @@ fn fit_image(img: &DynamicImage, opts: &PrepareOptions) -> Result<Frame, PhotoEr
             &owned
         }
     };
-    fit_pixels(buf, (iw, ih), alpha, opts)
+    fit_pixels(buf, (iw, ih), (iw, ih), 1, alpha, opts)
 }
 
-/// Fits `iw × ih` pixels of RGB (or, with `alpha`, RGBA) bytes to the display as `opts` say.
+/// The part of an `iw × ih` photo shown (left, top, width, height; fractional) and the size it
+/// is resampled to, as `opts` say.
+#[allow(clippy::type_complexity)]
+fn layout(iw: u32, ih: u32, opts: &PrepareOptions) -> ((f64, f64, f64, f64), (u32, u32)) {
+    let (w, h) = (opts.size.width(), opts.size.height());
+    let whole = (0.0, 0.0, f64::from(iw), f64::from(ih));
+    let wider = u64::from(iw) * u64::from(h) > u64::from(ih) * u64::from(w);
+    let fitted = if wider { (w, ratio(ih, w, iw).min(h)) } else { (ratio(iw, h, ih).min(w), h) };
+    match opts.fit {
+        FitMode::Fill => (cover_crop(iw, ih, w, h), (w, h)),
+        FitMode::Shrink if iw <= w && ih <= h => (whole, (iw, ih)),
+        _ => (whole, fitted),
+    }
+}
+
+/// Fits a photo of `iw × ih` pixels to the display as `opts` say, from RGB (or, with `alpha`,
+/// RGBA) bytes of it decoded at 1/`d` of its size (`bw × bh` pixels: `ceil(iw / d)` ×
+/// `ceil(ih / d)`; `d` = 1 for the full size).
 fn fit_pixels(
     buf: &[u8],
+    (bw, bh): (u32, u32),
     (iw, ih): (u32, u32),
+    d: u32,
     alpha: bool,
     opts: &PrepareOptions,
 ) -> Result<Frame, PhotoError> {
     let (w, h) = (opts.size.width(), opts.size.height());
     let pt = if alpha { fr::PixelType::U8x4 } else { fr::PixelType::U8x3 };
     let whole = (0.0, 0.0, f64::from(iw), f64::from(ih));
-    let wider = u64::from(iw) * u64::from(h) > u64::from(ih) * u64::from(w);
-    let fitted = if wider { (w, ratio(ih, w, iw).min(h)) } else { (ratio(iw, h, ih).min(w), h) };
-    let (crop, (tw, th)) = match opts.fit {
-        FitMode::Fill => (cover_crop(iw, ih, w, h), (w, h)),
-        FitMode::Shrink if iw <= w && ih <= h => (whole, (iw, ih)),
-        _ => (whole, fitted),
-    };
-    let same = (tw, th) == (iw, ih) && crop == whole;
+    let (crop, (tw, th)) = layout(iw, ih, opts);
+    // The shown part in the decoded pixels: reduced pixel i covers photo pixels [i·d, (i+1)·d).
+    let k = f64::from(d);
+    let crop_in_buf = (crop.0 / k, crop.1 / k, crop.2 / k, crop.3 / k);
+    let (iw, ih) = (bw, bh);
+    let same = d == 1 && (tw, th) == (iw, ih) && crop == whole;
     let resized;
     let scaled: &[u8] = if same {
         buf
     } else {
-        resized = resize(buf, (iw, ih), pt, crop, (tw, th), opts.filter.alg())?;
+        resized = resize(buf, (iw, ih), pt, crop_in_buf, (tw, th), opts.filter.alg())?;
         &resized
     };
     let n = pt.size();

@@ -36,7 +36,7 @@ const PARAMS: &[ParamDoc] = &[
         name: "folder",
         kind: "path",
         default: "",
-        doc: "the folder of photos (JPEG, PNG, GIF first frame, BMP), relative to the scene file",
+        doc: "the folder of photos (JPEG, PNG, WebP, GIF first frame, TIFF, BMP), relative to the scene file",
     },
     ParamDoc { name: "recursive", kind: "bool", default: "false", doc: "also take photos from sub-folders" },
     ParamDoc {
@@ -54,7 +54,7 @@ const PARAMS: &[ParamDoc] = &[
     ParamDoc {
         name: "transition",
         kind: "transition, or an array of them",
-        default: "{ kind = \"crossfade\", duration = 1.0 }",
+        default: "\"crossfade\" (1 s, sine-in-out)",
         doc: "the transition into the next photo, as in a playlist entry (any of the twelve kinds); an array is used in turn, one per photo",
     },
     ParamDoc {
@@ -80,6 +80,12 @@ const PARAMS: &[ParamDoc] = &[
         kind: "float 0.01..=1000",
         default: "100",
         doc: "photos with more pixels are skipped (with a warning) before decoding: decompression bombs",
+    },
+    ParamDoc {
+        name: "reduced_decode",
+        kind: "bool",
+        default: "true",
+        doc: "decode a colour JPEG at 1/2, 1/4 or 1/8 size (DCT scaling) when the part shown is at least that many times its target size, then resample: much faster for large photos",
     },
     ParamDoc {
         name: "prefetch",
@@ -212,6 +218,13 @@ impl Slideshow {
     /// The cache's counters so far.
     pub fn stats(&self) -> CacheStats {
         self.shared.stats()
+    }
+
+    /// The photos found unusable when first prepared (after build), with why, in sorted order:
+    /// each was skipped, with a `tracing` warning naming it, and the next usable photo in
+    /// sorted order showed in its place.
+    pub fn skipped(&self) -> Vec<(std::path::PathBuf, String)> {
+        self.shared.skipped()
     }
 
     /// Ticks each photo is shown.
@@ -372,6 +385,7 @@ impl Slideshow {
         let filter = ResizeFilter::from_name(&params.choice("filter", "lanczos3", &ResizeFilter::NAMES)?)
             .unwrap_or_default();
         let max_pixels = (params.float_in("max_megapixels", 100.0, 0.01..=1000.0)? * 1e6).round() as u64;
+        let reduced_decode = params.bool("reduced_decode", true)?;
         let prefetch = params.u32_in("prefetch", 2, 0..=16)?;
         let workers = params.u32_in("workers", 1, 0..=16)?;
         let cache_mb = params.u32_in("cache_mb", 256, 1..=65_536)?;
@@ -403,17 +417,21 @@ impl Slideshow {
             BuildError::new(folder_at, format!("slideshow: cannot list folder `{}`: {e}", folder.display()))
         })?;
         let mut photos = Vec::with_capacity(files.len());
+        let mut reasons = Vec::new();
         for f in &files {
             match probe(f, max_pixels) {
                 Ok(p) => photos.push(p),
-                Err(e) => cx.warn(format!("slideshow: skipping `{}`: {e}", f.display())),
+                Err(e) => {
+                    cx.warn(format!("slideshow: skipping `{}`: {e}", f.display()));
+                    reasons.push(format!("\n  `{}`: {e}", f.display()));
+                }
             }
         }
         if photos.is_empty() {
             return Err(BuildError::new(
                 folder_at,
                 format!(
-                    "slideshow: no usable photo in `{}` ({} candidate file{} with extension {}{}); put JPEG, PNG, GIF or BMP files there",
+                    "slideshow: no usable photo in `{}` ({} candidate file{} with extension {}{}); put JPEG, PNG, WebP, GIF, TIFF or BMP files there{}{}",
                     folder.display(),
                     files.len(),
                     if files.len() == 1 { "" } else { "s" },
@@ -422,7 +440,9 @@ impl Slideshow {
                         ", searched recursively"
                     } else {
                         "; `recursive = true` searches sub-folders"
-                    }
+                    },
+                    if reasons.is_empty() { "" } else { "; skipped:" },
+                    reasons.concat(),
                 ),
             ));
         }
@@ -445,7 +465,7 @@ impl Slideshow {
             color,
             background: caption_bg,
         });
-        let opts = PrepareOptions { size: cx.size, fit, background, filter, max_pixels };
+        let opts = PrepareOptions { size: cx.size, fit, background, filter, max_pixels, reduced_decode };
         let shared = Shared::new(photos, opts, u64::from(cache_mb) << 20, workers as usize);
         let show = Slideshow {
             shared,
@@ -456,9 +476,12 @@ impl Slideshow {
             captions,
             caption,
         };
-        // Start on the first photos at once.
-        for j in 0..=show.prefetch {
-            show.shared.request(show.photo_index(0, j));
+        // In sorted order the first photos do not depend on the seed (which a scene learns
+        // only when rendering): start on them at once. Shuffled, the first render asks.
+        if !show.shuffle {
+            for j in 0..=show.prefetch {
+                show.shared.request(show.photo_index(0, j));
+            }
         }
         Ok(show)
     }

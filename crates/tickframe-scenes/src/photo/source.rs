@@ -1,13 +1,20 @@
-//! Photo sources: a folder listed once at build, sorted, every file probed.
+//! Photo sources: a folder listed once at build, sorted, every file probed from its headers
+//! and its last bytes (never read whole at build unless its headers lie past the first 256 KiB).
 
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use super::prepare::{PhotoError, decode, open_decoder};
+use super::prepare::{PhotoError, open_decoder};
 
 /// File name extensions (lower case) the slideshow looks at.
-pub(crate) const EXTENSIONS: [&str; 5] = ["jpg", "jpeg", "png", "gif", "bmp"];
+pub(crate) const EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "gif", "bmp", "webp", "tif", "tiff"];
 
-/// One usable photo, as found at build.
+/// Bytes read from the start of a file to probe it (format, size, EXIF): 256 KiB.
+const HEAD: u64 = 256 << 10;
+/// Bytes read from the end of a JPEG or PNG to check it is complete: 4 KiB.
+const TAIL: u64 = 4 << 10;
+
+/// One photo, as found at build.
 #[derive(Clone, Debug)]
 pub(crate) struct PhotoEntry {
     /// The file.
@@ -16,6 +23,8 @@ pub(crate) struct PhotoEntry {
     pub(crate) name: String,
     /// When it was taken, from EXIF (`YYYY-MM-DD HH:MM`), if known.
     pub(crate) date: Option<String>,
+    /// Its length in bytes when the folder was listed.
+    pub(crate) len: u64,
 }
 
 /// Every file under `folder` (and its sub-folders when `recursive`) with a photo extension,
@@ -36,11 +45,7 @@ pub(crate) fn list(folder: &Path, recursive: bool) -> std::io::Result<Vec<PathBu
                 if recursive {
                     dirs.push(path);
                 }
-            } else if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-            {
+            } else if has_photo_extension(&path) {
                 out.push(path);
             }
         }
@@ -50,42 +55,65 @@ pub(crate) fn list(folder: &Path, recursive: bool) -> std::io::Result<Vec<PathBu
     Ok(out)
 }
 
-/// Whether the file's end looks complete (JPEG end-of-image marker, PNG `IEND` chunk).
-/// `None` for formats with no cheap check.
-fn complete_tail(format: image::ImageFormat, bytes: &[u8]) -> Option<bool> {
+/// Whether `path` ends in one of [`EXTENSIONS`] (any case).
+pub(crate) fn has_photo_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Whether the file's end looks complete (JPEG end-of-image marker, PNG `IEND` chunk), from its
+/// last bytes. `None` for formats with no cheap check.
+fn complete_tail(format: image::ImageFormat, tail: &[u8]) -> Option<bool> {
     match format {
         image::ImageFormat::Jpeg => {
-            let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-            Some(bytes[..end].ends_with(&[0xFF, 0xD9]))
+            let end = tail.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+            Some(tail[..end].ends_with(&[0xFF, 0xD9]))
         }
-        image::ImageFormat::Png => Some(bytes.ends_with(&[0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])),
+        image::ImageFormat::Png => Some(tail.ends_with(&[0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])),
         _ => None,
     }
 }
 
-/// Probes one file: readable, a known format, within the size limit, and complete. A JPEG or PNG
-/// is accepted from its headers when its end is complete (end-of-image marker, `IEND` chunk) and
-/// refused as truncated otherwise; GIF and BMP are decoded once to decide. The decision is a pure function of the
-/// file's bytes, so a bad file is skipped at the same place in every run.
+/// Probes one file from its first 256 KiB (the whole file only when its headers lie further
+/// in) and, for JPEG and PNG, its last 4 KiB: readable, a known format, within the size
+/// limit, and ending as a complete file does. Whether the image data decodes is decided when
+/// the photo is first prepared (see `cache.rs`). Both are pure functions of the file's bytes,
+/// so a bad file is skipped at the same place in every run.
 pub(crate) fn probe(path: &Path, max_pixels: u64) -> Result<PhotoEntry, PhotoError> {
-    let bytes = std::fs::read(path).map_err(|e| PhotoError(format!("cannot read: {e}")))?;
+    let unreadable = |e: std::io::Error| PhotoError(format!("cannot read: {e}"));
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let len = file.metadata().map_err(unreadable)?.len();
+    let mut head = Vec::with_capacity(len.min(HEAD) as usize);
+    (&mut file).take(HEAD).read_to_end(&mut head).map_err(unreadable)?;
+    let whole = len <= head.len() as u64;
+    let headers_ok = open_decoder(&head, max_pixels).map(|_| ());
+    let (bytes, whole) = match headers_ok {
+        Ok(()) => (head, whole),
+        Err(_) if !whole => (std::fs::read(path).map_err(unreadable)?, true),
+        Err(e) => return Err(e),
+    };
     let (format, mut decoder) = open_decoder(&bytes, max_pixels)?;
     let date = decoder.exif_metadata().ok().flatten().and_then(|exif| exif_date(&exif));
     drop(decoder);
-    match complete_tail(format, &bytes) {
-        Some(true) => {}
-        Some(false) => {
-            return Err(PhotoError(format!(
-                "truncated: no {} at the end of the file",
-                if format == image::ImageFormat::Png { "IEND chunk" } else { "end-of-image marker" }
-            )));
-        }
-        None => {
-            decode(&bytes, max_pixels)?;
-        }
+    let tail_of_file;
+    let tail: &[u8] = if whole {
+        &bytes[bytes.len().saturating_sub(TAIL as usize)..]
+    } else {
+        file.seek(SeekFrom::End(-(TAIL.min(len) as i64))).map_err(unreadable)?;
+        let mut t = Vec::with_capacity(TAIL as usize);
+        file.take(TAIL).read_to_end(&mut t).map_err(unreadable)?;
+        tail_of_file = t;
+        &tail_of_file
+    };
+    if complete_tail(format, tail) == Some(false) {
+        return Err(PhotoError(format!(
+            "truncated: no {} at the end of the file",
+            if format == image::ImageFormat::Png { "IEND chunk" } else { "end-of-image marker" }
+        )));
     }
     let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    Ok(PhotoEntry { path: path.to_path_buf(), name, date })
+    Ok(PhotoEntry { path: path.to_path_buf(), name, date, len })
 }
 
 /// `DateTimeOriginal` (or, failing that, `DateTime`) from raw EXIF (a TIFF structure), as

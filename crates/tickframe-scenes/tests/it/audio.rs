@@ -469,3 +469,198 @@ fn decodes_flac() {
     let b = hashes(&*build(params(&wav), size), size, 0..60, DrawMode::DisplayList);
     assert_eq!(a, b);
 }
+
+/// A clip with loud and quiet passages, short silences and several notes: every recurrence
+/// (attack, decay, peak hold and fall, the automatic gain's release) has something to do.
+fn busy_clip(rate: u32, seconds: f64) -> tickframe_scenes::audio::Clip {
+    let n = (f64::from(rate) * seconds) as usize;
+    let samples = (0..n)
+        .map(|i| {
+            let t = i as f64 / f64::from(rate);
+            let env = match (t * 2.0) as u32 % 5 {
+                0 => 0.9,
+                1 => 0.05,
+                2 => 0.0,
+                3 => 0.5,
+                _ => 0.2,
+            };
+            let hz = [110.0, 440.0, 1250.0, 3000.0][(t * 3.0) as usize % 4];
+            (env * libm::sin(TAU * hz * t) + 0.1 * env * libm::sin(TAU * 97.0 * t)) as f32
+        })
+        .collect();
+    tickframe_scenes::audio::Clip { rate, channels: 1, samples, warnings: Vec::new() }
+}
+
+/// The table is a cache of the windowed definition: every row equals the row computed straight
+/// from its window of past audio (FFTs and recurrences from a zero state), for fixed and
+/// automatic gain, looping and not, at positions across block restarts, before the clip and in
+/// the tail.
+#[test]
+fn every_row_is_a_function_of_a_fixed_window_of_past_audio() {
+    use tickframe_scenes::audio::{AnalysisSettings, DirectScratch, Gain, Spectrogram};
+    let rate = 8_000;
+    let clip = busy_clip(rate, 6.0);
+    for (gain, looped, decay, hold, fall) in [
+        (Gain::Fixed, false, 60.0, 100.0, 300.0),
+        (Gain::Fixed, true, 60.0, 100.0, 300.0),
+        (Gain::Auto, false, 200.0, 400.0, 1500.0),
+        (Gain::Auto, true, 200.0, 400.0, 1500.0),
+    ] {
+        let settings = AnalysisSettings {
+            bands: 24,
+            min_hz: 40.0,
+            max_hz: 4_000.0,
+            attack_ms: 15.0,
+            decay_ms: decay,
+            peak_hold_ms: hold,
+            peak_fall_ms: fall,
+            gain,
+            gain_db: 0.0,
+            range_db: 60.0,
+            looped,
+        };
+        let spec = Spectrogram::analyse(&clip, &settings);
+        let w = spec.window_hops() as i64;
+        assert!(w > 10, "{gain:?}: window {w}");
+        let hop = i64::from(spec.hop());
+        let len = clip.samples.len() as i64;
+        // Each direct row costs W..2W FFTs, and the automatic gain's window is long (about 14 s):
+        // fewer positions there.
+        let auto = gain == Gain::Auto;
+        let mut positions: Vec<i64> = if auto {
+            vec![len / 3, len + 7 * hop]
+        } else {
+            vec![-5 * hop, 0, 1, len / 3, len - 1, len, len + 7 * hop]
+        };
+        // Both sides of block restarts (every W hops).
+        for k in 1..if auto { 2 } else { 4 } {
+            positions.extend([k * w * hop - 1, k * w * hop, k * w * hop + hop / 2]);
+        }
+        if !looped {
+            positions.push(len + (w + 30) * hop);
+        }
+        let mut sc = DirectScratch::default();
+        let (mut lv, mut pk) = (vec![0u16; 24], vec![0u16; 24]);
+        let mut nonzero = 0;
+        for &pos in &positions {
+            spec.row_from_audio(&clip.samples, pos, &mut sc, &mut lv, &mut pk);
+            let (tl, tp) =
+                spec.row_at_sample(pos).map_or((vec![0; 24], vec![0; 24]), |(l, p)| (l.to_vec(), p.to_vec()));
+            assert_eq!((&lv, &pk), (&tl, &tp), "{gain:?} looped {looped} at sample {pos} (window {w} hops)");
+            nonzero += usize::from(lv.iter().any(|&v| v > 0));
+        }
+        let need = if auto { 2 } else { 4 };
+        assert!(nonzero >= need, "{gain:?} looped {looped}: only {nonzero} non-empty rows tested");
+    }
+}
+
+/// The window really is fixed: changing the audio more than `2W` hops before a row leaves the
+/// row exactly as it was.
+#[test]
+fn audio_outside_the_window_does_not_change_a_row() {
+    use tickframe_scenes::audio::{AnalysisSettings, Gain, Spectrogram};
+    let rate = 8_000;
+    let clip = busy_clip(rate, 8.0);
+    let settings = AnalysisSettings {
+        bands: 16,
+        min_hz: 40.0,
+        max_hz: 4_000.0,
+        attack_ms: 15.0,
+        decay_ms: 100.0,
+        peak_hold_ms: 200.0,
+        peak_fall_ms: 500.0,
+        gain: Gain::Fixed,
+        gain_db: 0.0,
+        range_db: 60.0,
+        looped: false,
+    };
+    let a = Spectrogram::analyse(&clip, &settings);
+    let (w, hop) = (a.window_hops() as i64, i64::from(a.hop()));
+    let mut louder = clip.clone();
+    // Change the first second only.
+    for s in &mut louder.samples[..rate as usize] {
+        *s = (*s * 0.3).clamp(-1.0, 1.0);
+    }
+    let b = Spectrogram::analyse(&louder, &settings);
+    let later = i64::from(rate) + (2 * w + 10) * hop + a.fft_len() as i64;
+    let mut differ_early = false;
+    for pos in (0..clip.samples.len() as i64).step_by(hop as usize * 7) {
+        let (ra, rb) = (a.row_at_sample(pos), b.row_at_sample(pos));
+        if pos >= later {
+            assert_eq!(ra, rb, "row at {pos} depends on audio more than 2W hops before it");
+        } else if ra != rb {
+            differ_early = true;
+        }
+    }
+    assert!(differ_early, "changing the first second changed nothing");
+}
+
+/// MP3 and Ogg Vorbis decode: two bundled 0.75 s clips of a -6 dBFS 440 Hz tone at 22.05 kHz
+/// (written with LAME through the `lameenc` Python package and libvorbis through `soundfile`;
+/// see docs/visualizer.md), and the 440 Hz band is the one lit.
+#[test]
+fn mp3_and_ogg_vorbis_clips_decode_and_light_440_hz() {
+    for name in ["tone-440hz.mp3", "tone-440hz.ogg"] {
+        let path = example_assets().join("audio").join(name);
+        let clip = decode_file(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(clip.rate, 22_050, "{name}");
+        let secs = clip.samples.len() as f64 / 22_050.0;
+        // MP3 adds encoder delay and padding (a few frames of 1152 samples).
+        assert!((0.74..=0.95).contains(&secs), "{name}: {secs} s");
+        let peak = clip.samples.iter().fold(0.0f32, |m, &v| m.max(v.abs()));
+        assert!((0.4..=0.6).contains(&peak), "{name}: peak {peak}");
+        let v = visualizer(&path, |p| p);
+        let spec = v.spectrogram().unwrap();
+        let ctx = RenderContext::new(Size::new(64, 32).unwrap(), fps60(), 0, 24);
+        let (levels, _) = v.levels_at(&ctx).expect("levels 0.4 s in");
+        let (loudest, _) = levels.iter().enumerate().max_by_key(|(_, l)| **l).unwrap();
+        let e = spec.edges();
+        assert!(
+            e[loudest] <= 440.0 && 440.0 < e[loudest + 1],
+            "{name}: band {loudest} ({:.0}..{:.0} Hz)",
+            e[loudest],
+            e[loudest + 1]
+        );
+    }
+}
+
+/// LED bars are cut into segments with dark gaps; mirrored bars grow from the middle row out,
+/// the same above and below.
+#[test]
+fn led_segments_and_mirrored_bars() {
+    let rate = 22_050;
+    let path = write("sine-led.wav", &encode_wav_pcm16(rate, 1, &sine(rate, 1000.0, 0.9, 2.0)));
+    let size = Size::new(64, 64).unwrap();
+    let base = || params(&path).with("bands", Value::Int(16)).with("peaks", Value::Bool(false));
+    let ctx = RenderContext::new(size, fps60(), 0, 60);
+    let mut r = renderer(DrawMode::DisplayList);
+    let lit = |f: &Frame, x: u32, y: u32| f.get(x, y) != Some(Rgba::BLACK);
+    // The tallest column of the solid and the LED picture (the 1 kHz band).
+    let solid = r.render_new(&*build(base(), size), &ctx);
+    let tallest = (0..64).max_by_key(|&x| (0..64).filter(|&y| lit(&solid, x, y)).count()).unwrap();
+    let solid_rows: Vec<bool> = (0..64).map(|y| lit(&solid, tallest, y)).collect();
+    // Solid: one unbroken run from the bottom.
+    let n = solid_rows.iter().filter(|&&l| l).count();
+    assert!(n > 32 && solid_rows[64 - n..].iter().all(|&l| l), "{solid_rows:?}");
+    // LED, 16 segments of 4 px: lit rows come in runs of 3 with 1-px gaps.
+    let led = r.render_new(
+        &*build(base().with("style", Value::Str("led".into())).with("segments", Value::Int(16)), size),
+        &ctx,
+    );
+    let rows: Vec<bool> = (0..64).map(|y| lit(&led, tallest, y)).collect();
+    let segments =
+        rows.chunks(4).filter(|c| c == &[true, true, true, false] || c == &[false, true, true, true]).count();
+    assert!(segments >= 8, "LED column {rows:?}");
+    assert!(rows.iter().filter(|&&l| !l).count() >= 16, "no gaps: {rows:?}");
+    // Mirrored: symmetric about the middle, lit from the middle rows outwards.
+    let m = r.render_new(&*build(base().with("layout", Value::Str("mirrored".into())), size), &ctx);
+    for x in 0..64 {
+        for y in 0..32 {
+            assert_eq!(lit(&m, x, y), lit(&m, x, 63 - y), "column {x} rows {y} and {}", 63 - y);
+        }
+    }
+    assert!(lit(&m, tallest, 31) && lit(&m, tallest, 32));
+    assert!(!lit(&m, tallest, 0) || (0..64).all(|y| lit(&m, tallest, y)));
+    let half = (0..32).filter(|&y| lit(&m, tallest, y)).count();
+    assert!(half > 16, "mirrored half-height {half}");
+}

@@ -319,3 +319,513 @@ fn the_slideshow_example_loads_and_renders() {
         assert!(f.pixels().iter().all(|p| p.a == 255));
     }
 }
+
+/// A JPEG cut in the middle of its scan with an end-of-image marker appended: decoders show it
+/// as grey without an error.
+fn cut_jpeg_with_end_marker(img: &image::RgbImage) -> Vec<u8> {
+    let full = jpeg(img, 85);
+    let mut cut = full[..full.len() / 2].to_vec();
+    cut.extend_from_slice(&[0xFF, 0xD9]);
+    cut
+}
+
+/// A PNG whose IDAT data is damaged (headers and IEND intact).
+fn corrupt_idat_png(img: &image::RgbImage) -> Vec<u8> {
+    let mut png = encode(img, image::ImageFormat::Png);
+    let idat = png.windows(4).position(|w| w == b"IDAT").unwrap();
+    for b in &mut png[idat + 12..idat + 40] {
+        *b ^= 0x5A;
+    }
+    png
+}
+
+fn webp_lossless(img: &image::RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+        .encode(img, img.width(), img.height(), image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+#[test]
+fn webp_and_tiff_photos_are_shown() {
+    let d = temp_dir("webp-tiff");
+    let (a, b) = (picture(48, 27, 10), picture(27, 48, 90));
+    std::fs::write(d.join("a.webp"), webp_lossless(&a)).unwrap();
+    std::fs::write(d.join("b.tif"), encode(&b, image::ImageFormat::Tiff)).unwrap();
+    std::fs::write(d.join("c.TIFF"), encode(&a, image::ImageFormat::Tiff)).unwrap();
+    let size = Size::new(48, 48).unwrap();
+    let (s, warnings) =
+        slideshow(&d, size, &[("order", Value::Str("sorted".into())), ("interval", Value::Float(2.0))]);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(s.names().collect::<Vec<_>>(), ["a.webp", "b.tif", "c.TIFF"]);
+    // Lossless: the letterboxed 48×27 WebP photo is the picture itself, pixel for pixel.
+    let f = Renderer::default().render_new(&s, &RenderContext::new(size, fps60(), 0, 0));
+    let y0 = (48 - 27) / 2;
+    for (x, y) in [(0, 0), (13, 5), (47, 26)] {
+        let p = a.get_pixel(x, y);
+        assert_eq!(f.get(x, y0 + y), Some(Rgba::rgb(p[0], p[1], p[2])), "({x}, {y})");
+    }
+    assert!(s.skipped().is_empty(), "{:?}", s.skipped());
+    // The TIFF photos show too (slots 1 and 2), and differ from each other.
+    let h = hashes(&s, size, &[0, 120, 240]);
+    assert!(h[0] != h[1] && h[1] != h[2], "{h:?}");
+    assert_eq!(s.stats().failures, 0);
+}
+
+/// A folder where two files pass the build-time probe but fail to decode when prepared.
+fn late_failures_folder(name: &str) -> PathBuf {
+    let d = temp_dir(name);
+    for (i, hue) in [0u32, 50, 100, 150, 200].into_iter().enumerate() {
+        std::fs::write(d.join(format!("p{i}.png")), encode(&picture(32, 18, hue), image::ImageFormat::Png))
+            .unwrap();
+    }
+    std::fs::write(d.join("p1-grey.jpg"), cut_jpeg_with_end_marker(&picture(64, 36, 30))).unwrap();
+    std::fs::write(d.join("p3-idat.png"), corrupt_idat_png(&picture(64, 36, 60))).unwrap();
+    d
+}
+
+#[test]
+fn photos_that_fail_when_prepared_are_skipped_the_same_way_whatever_the_cache_did() {
+    let d = late_failures_folder("late");
+    let size = Size::new(32, 18).unwrap();
+    let ticks: Vec<u64> = (0..2000).step_by(13).chain([59, 60, 61, 239, 240, 599, 10_000]).collect();
+    let base = [("interval", Value::Float(2.0)), ("caption", Value::Str("name".into()))];
+    let mut runs = Vec::new();
+    for order in ["sorted", "shuffle"] {
+        let mut expected: Option<Vec<u128>> = None;
+        for (workers, prefetch, cache_mb, reverse) in
+            [(0, 0, 1, false), (1, 2, 256, false), (3, 4, 1, true), (2, 16, 1, false), (0, 3, 256, true)]
+        {
+            let mut extra = base.to_vec();
+            extra.extend([
+                ("order", Value::Str(order.into())),
+                ("workers", Value::Int(workers)),
+                ("prefetch", Value::Int(prefetch)),
+                ("cache_mb", Value::Int(cache_mb)),
+            ]);
+            let (s, warnings) = slideshow(&d, size, &extra);
+            // Both pass the build-time probe (headers, complete ends).
+            assert!(warnings.is_empty(), "{warnings:?}");
+            assert_eq!(s.len(), 7);
+            let mut t = ticks.clone();
+            if reverse {
+                t.reverse();
+            }
+            let mut got = hashes(&s, size, &t);
+            if reverse {
+                got.reverse();
+            }
+            match &expected {
+                None => expected = Some(got),
+                Some(e) => {
+                    assert!(&got == e, "{order}: workers {workers} prefetch {prefetch} cache {cache_mb} MiB")
+                }
+            }
+            // Both were skipped, once each, with the reason.
+            let skipped = s.skipped();
+            let names: Vec<String> =
+                skipped.iter().map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+            assert_eq!(names, ["p1-grey.jpg", "p3-idat.png"], "{skipped:?}");
+            assert!(
+                skipped[0].1.contains("truncated: the image data ends before the last block"),
+                "{skipped:?}"
+            );
+            assert!(skipped[1].1.contains("cannot decode"), "{skipped:?}");
+            assert_eq!(s.stats().failures, 2);
+            runs.push(s);
+        }
+    }
+    // In sorted order (p0, p1-grey, p1, p2, p3-idat, p3, p4) the slot of p1-grey.jpg shows the
+    // next photo, p1.png, as p1's own slot does; p3-idat's slot shows p3.png.
+    let s = &runs[0];
+    let h = hashes(s, size, &[130, 250, 490, 610, 10]);
+    assert_eq!(h[0], h[1], "p1-grey.jpg's slot shows p1.png");
+    assert_eq!(h[2], h[3], "p3-idat.png's slot shows p3.png");
+    assert!(h[4] != h[0] && h[0] != h[2]);
+}
+
+#[test]
+fn a_photo_changed_during_the_run_is_detected_and_skipped() {
+    let d = temp_dir("changed");
+    for i in 0..3u32 {
+        std::fs::write(
+            d.join(format!("p{i}.bmp")),
+            encode(&picture(512, 288, i * 70), image::ImageFormat::Bmp),
+        )
+        .unwrap();
+    }
+    let size = Size::new(512, 288).unwrap();
+    let extra = [
+        ("order", Value::Str("sorted".into())),
+        ("interval", Value::Float(2.0)),
+        ("workers", Value::Int(0)),
+        ("prefetch", Value::Int(0)),
+        // Room for one 512×288 photo (576 KiB) only: every slot evicts the previous photo.
+        ("cache_mb", Value::Int(1)),
+    ];
+    let (s, _) = slideshow(&d, size, &extra);
+    let first = hashes(&s, size, &[10, 130, 250]);
+    // Same length, other pixels: p1.bmp now shows p2's picture, but its pin still says p1.
+    let len_before = std::fs::metadata(d.join("p1.bmp")).unwrap().len();
+    std::fs::copy(d.join("p2.bmp"), d.join("p1.bmp")).unwrap();
+    assert_eq!(std::fs::metadata(d.join("p1.bmp")).unwrap().len(), len_before);
+    let again = hashes(&s, size, &[10, 250, 130]);
+    assert_eq!(again[0], first[0]);
+    assert!(s.stats().evictions >= 4, "{:?}", s.stats());
+    assert_eq!(s.stats().changed, 1, "{:?}", s.stats());
+    assert_eq!(again[2], first[2], "the changed photo's slot shows the next photo");
+    let skipped = s.skipped();
+    assert!(skipped[0].0.ends_with("p1.bmp"), "{skipped:?}");
+    assert!(skipped[0].1.contains("changed during the run: its bytes hash to"), "{skipped:?}");
+    // A fresh slideshow pins the new bytes: no change is seen.
+    let (fresh, _) = slideshow(&d, size, &extra);
+    assert_eq!(hashes(&fresh, size, &[130])[0], first[2]);
+    assert_eq!(fresh.stats().changed, 0);
+}
+
+#[test]
+fn headers_past_the_first_256_kib_still_probe() {
+    let d = temp_dir("bighead");
+    let img = picture(40, 30, 0);
+    let plain = jpeg(&img, 85);
+    // A 300 KB application segment chain (APP9 × 5, 60 KB each) before the frame header.
+    let mut big = plain[..2].to_vec();
+    for _ in 0..5 {
+        big.extend_from_slice(&[0xFF, 0xE9]);
+        big.extend_from_slice(&60_002u16.to_be_bytes());
+        big.extend(std::iter::repeat_n(0x42u8, 60_000));
+    }
+    big.extend_from_slice(&plain[2..]);
+    std::fs::write(d.join("big.jpg"), &big).unwrap();
+    let (s, warnings) = slideshow(&d, Size::new(40, 30).unwrap(), &[]);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(s.len(), 1);
+    let f =
+        Renderer::default().render_new(&s, &RenderContext::new(Size::new(40, 30).unwrap(), fps60(), 0, 0));
+    assert!(s.skipped().is_empty(), "{:?}", s.skipped());
+    assert!(f.pixels().iter().any(|p| *p != Rgba::BLACK));
+}
+
+#[test]
+fn no_usable_photo_lists_each_file_and_why() {
+    let d = temp_dir("none-usable");
+    std::fs::write(d.join("a.png"), "not a png").unwrap();
+    let full = jpeg(&picture(64, 36, 0), 85);
+    std::fs::write(d.join("b.jpg"), &full[..full.len() / 2]).unwrap();
+    std::fs::write(d.join("c.bmp"), bomb_bmp(50_000, 50_000)).unwrap();
+    let mut p = Params::new("slideshow", None).with("folder", Value::Str(d.display().to_string()));
+    let mut cx = BuildContext::new(&d, Size::new(8, 8).unwrap(), fps60());
+    let e = Slideshow::from_params(&mut p, &mut cx).unwrap_err();
+    let m = e.message;
+    assert!(m.contains("no usable photo in"), "{m}");
+    assert!(
+        m.contains(&format!("`{}`: not a JPEG, PNG, WebP, GIF, TIFF or BMP file", d.join("a.png").display())),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!("`{}`: truncated: no end-of-image marker", d.join("b.jpg").display())),
+        "{m}"
+    );
+    assert!(
+        m.contains(
+            "50000x50000 is more than the limit of 100000000 pixels (the slideshow's `max_megapixels`)"
+        ),
+        "{m}"
+    );
+}
+
+#[test]
+fn large_jpegs_are_decoded_at_a_reduced_size_when_the_target_is_small() {
+    use tickframe_scenes::photo::{FitMode, PrepareOptions, prepare_photo_bytes};
+    let size = Size::new(160, 90).unwrap();
+    let mean_diff = |a: &Frame, b: &Frame| {
+        let sum: u64 = a
+            .pixels()
+            .iter()
+            .zip(b.pixels())
+            .map(|(p, q)| {
+                u64::from(p.r.abs_diff(q.r)) + u64::from(p.g.abs_diff(q.g)) + u64::from(p.b.abs_diff(q.b))
+            })
+            .sum();
+        sum as f64 / (a.pixels().len() * 3) as f64
+    };
+    for (w, h, fit, reduced) in [
+        (640, 360, FitMode::Fit, true),   // 4× larger: decoded at 1/4
+        (1333, 750, FitMode::Fit, true),  // 8.3×: 1/8
+        (400, 300, FitMode::Fill, true),  // the 400×225 part shown is 2.5×: 1/2
+        (300, 169, FitMode::Fit, false),  // less than 2×: full size
+        (330, 170, FitMode::Fill, false), // the part shown is 2.06× wide but 1.9× high
+    ] {
+        let bytes = jpeg(&picture(w, h, 30), 90);
+        let opts = PrepareOptions { fit, ..PrepareOptions::new(size) };
+        let full = prepare_photo_bytes(&bytes, &PrepareOptions { reduced_decode: false, ..opts }).unwrap();
+        let fast = prepare_photo_bytes(&bytes, &opts).unwrap();
+        assert_eq!(
+            prepare_photo_bytes(&bytes, &opts).unwrap().pixels(),
+            fast.pixels(),
+            "{w}x{h}: repeatable"
+        );
+        let diff = mean_diff(&full, &fast);
+        if reduced {
+            assert!(full.pixels() != fast.pixels(), "{w}x{h}: the reduced path was not taken");
+            // The same picture, within a few levels on average (the test picture has 1-pixel
+            // texture that neither path can keep exactly).
+            assert!(diff < 6.0, "{w}x{h}: mean difference {diff}");
+        } else {
+            assert!(full.pixels() == fast.pixels(), "{w}x{h}: reduced although the target is large");
+        }
+    }
+}
+
+/// A JPEG with an EXIF segment: IFD0 with `Orientation` (when given) and an Exif IFD with
+/// `DateTimeOriginal` (when given), little-endian.
+fn exif_jpeg(img: &image::RgbImage, orientation: Option<u16>, date: Option<&str>) -> Vec<u8> {
+    let plain = jpeg(img, 92);
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    let n_entries = u16::from(orientation.is_some()) + u16::from(date.is_some());
+    tiff.extend_from_slice(&n_entries.to_le_bytes());
+    // IFD0 at 8: 2 + 12·n + 4 bytes; the Exif IFD right after, then the date string.
+    let exif_ifd = 8 + 2 + 12 * u32::from(n_entries) + 4;
+    if let Some(o) = orientation {
+        tiff.extend_from_slice(&0x0112u16.to_le_bytes());
+        tiff.extend_from_slice(&3u16.to_le_bytes());
+        tiff.extend_from_slice(&1u32.to_le_bytes());
+        tiff.extend_from_slice(&u32::from(o).to_le_bytes());
+    }
+    if date.is_some() {
+        tiff.extend_from_slice(&0x8769u16.to_le_bytes());
+        tiff.extend_from_slice(&4u16.to_le_bytes());
+        tiff.extend_from_slice(&1u32.to_le_bytes());
+        tiff.extend_from_slice(&exif_ifd.to_le_bytes());
+    }
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    if let Some(d) = date {
+        let text_at = exif_ifd + 2 + 12 + 4;
+        tiff.extend_from_slice(&1u16.to_le_bytes());
+        tiff.extend_from_slice(&0x9003u16.to_le_bytes());
+        tiff.extend_from_slice(&2u16.to_le_bytes());
+        tiff.extend_from_slice(&20u32.to_le_bytes());
+        tiff.extend_from_slice(&text_at.to_le_bytes());
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        tiff.extend_from_slice(d.as_bytes());
+        tiff.push(0);
+    }
+    let mut seg = b"Exif\0\0".to_vec();
+    seg.extend_from_slice(&tiff);
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&(seg.len() as u16 + 2).to_be_bytes());
+    out.extend_from_slice(&seg);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// Left half red, right half blue.
+fn red_blue(w: u32, h: u32) -> image::RgbImage {
+    image::RgbImage::from_fn(w, h, |x, _| {
+        if x < w / 2 { image::Rgb([230, 20, 20]) } else { image::Rgb([20, 20, 230]) }
+    })
+}
+
+#[test]
+fn exif_orientation_is_honoured() {
+    let d = temp_dir("orientation");
+    // Stored 40×20, left red / right blue; orientation 6 shows it turned 90° clockwise (20×40,
+    // red on top), 8 turned anticlockwise (blue on top).
+    std::fs::write(d.join("a-rot6.jpg"), exif_jpeg(&red_blue(40, 20), Some(6), None)).unwrap();
+    std::fs::write(d.join("b-rot8.jpg"), exif_jpeg(&red_blue(40, 20), Some(8), None)).unwrap();
+    std::fs::write(d.join("c-plain.jpg"), exif_jpeg(&red_blue(40, 20), Some(1), None)).unwrap();
+    let size = Size::new(20, 40).unwrap();
+    let (s, warnings) = slideshow(
+        &d,
+        size,
+        &[
+            ("order", Value::Str("sorted".into())),
+            ("interval", Value::Float(2.0)),
+            ("background", Value::Str("#00ff00".into())),
+        ],
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let frame = |tick: u64| Renderer::default().render_new(&s, &RenderContext::new(size, fps60(), 0, tick));
+    let red = |p: Option<Rgba>| p.is_some_and(|p| p.r > 180 && p.b < 80);
+    let blue = |p: Option<Rgba>| p.is_some_and(|p| p.b > 180 && p.r < 80);
+    let rot6 = frame(0);
+    assert!(
+        red(rot6.get(10, 5)) && blue(rot6.get(10, 34)),
+        "orientation 6: {:?} {:?}",
+        rot6.get(10, 5),
+        rot6.get(10, 34)
+    );
+    let rot8 = frame(120);
+    assert!(blue(rot8.get(10, 5)) && red(rot8.get(10, 34)), "orientation 8");
+    // Orientation 1: unturned, 20×10 letterboxed in the middle (green bars above and below).
+    let plain = frame(240);
+    assert_eq!(plain.get(10, 2), Some(Rgba::rgb(0, 255, 0)));
+    assert!(red(plain.get(4, 20)) && blue(plain.get(15, 20)));
+}
+
+#[test]
+fn the_exif_date_caption_shows_the_date_taken() {
+    let d = temp_dir("exif-date");
+    std::fs::write(d.join("a-dated.jpg"), exif_jpeg(&picture(160, 90, 0), None, Some("2021:06:05 14:03:00")))
+        .unwrap();
+    std::fs::write(d.join("b-undated.jpg"), exif_jpeg(&picture(160, 90, 0), Some(1), None)).unwrap();
+    let size = Size::new(320, 120).unwrap();
+    let make = |caption: &str| {
+        slideshow(
+            &d,
+            size,
+            &[
+                ("order", Value::Str("sorted".into())),
+                ("caption", Value::Str(caption.into())),
+                ("interval", Value::Float(2.0)),
+            ],
+        )
+        .0
+    };
+    let (none, date, both) = (make("none"), make("date"), make("name-date"));
+    let h = |s: &Slideshow, t| hashes(s, size, &[t])[0];
+    // The dated photo gets a caption; the undated one none with `date` (an empty caption draws
+    // nothing), but its name with `name-date`.
+    assert_ne!(h(&date, 0), h(&none, 0), "no date caption drawn");
+    assert_eq!(h(&date, 120), h(&none, 120), "an undated photo got a caption");
+    assert_ne!(h(&both, 120), h(&none, 120));
+    assert_ne!(h(&both, 0), h(&date, 0), "name-date is not the date alone");
+}
+
+#[test]
+fn captions_sit_at_all_nine_anchors() {
+    let d = temp_dir("anchors");
+    let white = image::RgbImage::from_pixel(64, 36, image::Rgb([255, 255, 255]));
+    std::fs::write(d.join("white.png"), encode(&white, image::ImageFormat::Png)).unwrap();
+    let size = Size::new(320, 180).unwrap();
+    let ctx = RenderContext::new(size, fps60(), 0, 0);
+    let plain = {
+        let (s, _) = slideshow(&d, size, &[]);
+        Renderer::default().render_new(&s, &ctx)
+    };
+    let margin = 11u32;
+    for anchor in
+        ["top-left", "top", "top-right", "left", "center", "right", "bottom-left", "bottom", "bottom-right"]
+    {
+        let (s, _) = slideshow(
+            &d,
+            size,
+            &[
+                ("caption", Value::Str("name".into())),
+                ("caption_anchor", Value::Str(anchor.into())),
+                ("caption_margin", Value::Int(i64::from(margin))),
+                ("caption_font", Value::Str("6x10".into())),
+            ],
+        );
+        let f = Renderer::default().render_new(&s, &ctx);
+        // The caption box: the bounding box of the pixels that changed.
+        let changed: Vec<(u32, u32)> = (0..180)
+            .flat_map(|y| (0..320).map(move |x| (x, y)))
+            .filter(|&(x, y)| f.get(x, y) != plain.get(x, y))
+            .collect();
+        let x0 = changed.iter().map(|p| p.0).min().unwrap();
+        let x1 = changed.iter().map(|p| p.0).max().unwrap() + 1;
+        let y0 = changed.iter().map(|p| p.1).min().unwrap();
+        let y1 = changed.iter().map(|p| p.1).max().unwrap() + 1;
+        // "white.png" in 6×10 plus 6 px padding: 9·6 + 12 = 66 × 10 + 12 = 22.
+        assert_eq!((x1 - x0, y1 - y0), (66, 22), "{anchor}: box {x0},{y0}..{x1},{y1}");
+        let want_x = if anchor.ends_with("left") {
+            margin
+        } else if anchor.ends_with("right") {
+            320 - margin - 66
+        } else {
+            (320 - 66) / 2
+        };
+        let want_y = if anchor.starts_with("top") {
+            margin
+        } else if anchor.starts_with("bottom") {
+            180 - margin - 22
+        } else {
+            (180 - 22) / 2
+        };
+        assert_eq!((x0, y0), (want_x, want_y), "{anchor}");
+    }
+}
+
+#[test]
+fn the_cache_keeps_to_its_byte_limit_and_frames_share_one_prepared_photo() {
+    let d = temp_dir("cache-bytes");
+    for i in 0..4u32 {
+        std::fs::write(
+            d.join(format!("p{i}.png")),
+            encode(&picture(64, 36, i * 60), image::ImageFormat::Png),
+        )
+        .unwrap();
+    }
+    // 512×288 frames are 576 KiB: a 1 MiB cache holds one.
+    let size = Size::new(512, 288).unwrap();
+    let (s, _) = slideshow(
+        &d,
+        size,
+        &[
+            ("order", Value::Str("sorted".into())),
+            ("interval", Value::Float(2.0)),
+            ("workers", Value::Int(0)),
+            ("prefetch", Value::Int(0)),
+            ("cache_mb", Value::Int(1)),
+        ],
+    );
+    let mut r = Renderer::default();
+    let mut f = Frame::new(size);
+    // 50 frames of the first slot (no transition before tick 60): one prepare, 49 hits.
+    for t in 0..50 {
+        r.render(&s, &RenderContext::new(size, fps60(), 0, t), &mut f);
+    }
+    let st = s.stats();
+    assert_eq!((st.sync_prepares, st.hits, st.evictions), (1, 49, 0), "{st:?}");
+    assert_eq!(st.bytes, 512 * 288 * 4);
+    // Every slot: the cache never holds more than its megabyte, and each new photo evicts the last.
+    for slot in 1..4u64 {
+        r.render(&s, &RenderContext::new(size, fps60(), 0, slot * 120 + 5), &mut f);
+        let st = s.stats();
+        assert!(st.bytes <= 1 << 20, "{st:?}");
+        assert_eq!(st.evictions, slot, "{st:?}");
+    }
+    // Back to the first photo: prepared again (it was evicted).
+    r.render(&s, &RenderContext::new(size, fps60(), 0, 5), &mut f);
+    assert_eq!(s.stats().sync_prepares, 5);
+    // A bigger cache keeps all four: no evictions, and going back is a hit.
+    let (big, _) = slideshow(
+        &d,
+        size,
+        &[
+            ("order", Value::Str("sorted".into())),
+            ("interval", Value::Float(2.0)),
+            ("workers", Value::Int(0)),
+            ("prefetch", Value::Int(0)),
+            ("cache_mb", Value::Int(8)),
+        ],
+    );
+    for t in [5, 125, 245, 365, 5] {
+        r.render(&big, &RenderContext::new(size, fps60(), 0, t), &mut f);
+    }
+    let st = big.stats();
+    assert_eq!((st.sync_prepares, st.evictions, st.hits), (4, 0, 1), "{st:?}");
+    assert_eq!(st.bytes, 4 * 512 * 288 * 4);
+}
+
+#[test]
+fn an_animated_gif_shows_its_first_frame() {
+    use image::codecs::gif::GifEncoder;
+    let d = temp_dir("gif");
+    let red = image::RgbaImage::from_pixel(16, 16, image::Rgba([255, 0, 0, 255]));
+    let blue = image::RgbaImage::from_pixel(16, 16, image::Rgba([0, 0, 255, 255]));
+    let mut bytes = Vec::new();
+    {
+        let mut enc = GifEncoder::new(&mut bytes);
+        enc.encode_frames([image::Frame::new(red), image::Frame::new(blue)]).unwrap();
+    }
+    std::fs::write(d.join("anim.gif"), &bytes).unwrap();
+    let size = Size::new(16, 16).unwrap();
+    let (s, warnings) = slideshow(&d, size, &[]);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let f = Renderer::default().render_new(&s, &RenderContext::new(size, fps60(), 0, 0));
+    assert!(f.pixels().iter().all(|p| *p == Rgba::rgb(255, 0, 0)), "{:?}", f.get(8, 8));
+}

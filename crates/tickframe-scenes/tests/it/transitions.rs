@@ -319,3 +319,78 @@ fn every_kind_and_parameter_parses_from_a_scene_file() {
         assert!(e.to_string().contains(want), "{tr}: {e}");
     }
 }
+
+/// Two busy pictures of any size, every alpha at least 200 (so no mix of them, and no black an
+/// uncovering transition paints, can equal the sentinels below).
+fn frames_of(w: u32, h: u32) -> (Frame, Frame) {
+    let size = Size::new(w, h).unwrap();
+    let (mut a, mut b) = (Frame::new(size), Frame::new(size));
+    for (i, (p, q)) in a.pixels_mut().iter_mut().zip(b.pixels_mut()).enumerate() {
+        let v = (i as u32).wrapping_mul(2_654_435_761);
+        *p = Rgba::new(v as u8, (v >> 8) as u8, (v >> 16) as u8, 200 + (v >> 24) as u8 % 56);
+        *q = Rgba::new((v >> 3) as u8, (v >> 11) as u8, (v >> 19) as u8, 255 - (v >> 5) as u8 % 40);
+    }
+    (a, b)
+}
+
+/// At tiny and odd sizes every kind (and extreme parameters: more slats or tiles than lines,
+/// blocks larger than the display) gives exactly `from` at 0 and `to` at 1, and in between it
+/// writes every pixel: the output is the same whatever the buffer held before (two sentinels
+/// that no transition can produce).
+#[test]
+fn every_kind_writes_every_pixel_at_tiny_and_odd_sizes() {
+    let mut all = kinds();
+    for (vertical, count) in [(false, 1), (false, 5), (false, 10), (false, 256), (true, 10), (true, 256)] {
+        all.push((format!("blinds-{vertical}-{count}"), TransitionKind::Blinds { vertical, count }));
+    }
+    all.push(("block-flip-256".into(), TransitionKind::BlockFlip { tiles: 256, direction: Direction::Down }));
+    all.push(("dissolve-64".into(), TransitionKind::Dissolve { block: 64 }));
+    all.push(("pixelate-256".into(), TransitionKind::Pixelate { block: 256 }));
+    all.push(("ripple-16".into(), TransitionKind::Ripple { rings: 16 }));
+    all.push(("warp-1440".into(), TransitionKind::Warp { angle: 1440 }));
+    let (s1, s2) = (Rgba::new(1, 2, 3, 4), Rgba::new(250, 251, 252, 5));
+    for (w, h) in [(1, 1), (3, 2), (8, 8), (300, 4), (4, 300), (32, 8), (67, 41)] {
+        let (a, b) = frames_of(w, h);
+        let n = a.pixels().len();
+        for (label, kind) in &all {
+            let apply = |p: f64, fill: Rgba| {
+                let mut out = vec![fill; n];
+                kind.apply(p, SEED, a.view(), b.view(), &mut out);
+                out
+            };
+            assert!(apply(0.0, s1) == a.pixels(), "{label} {w}x{h} at 0");
+            assert!(apply(1.0, s1) == b.pixels(), "{label} {w}x{h} at 1");
+            for k in 1..20 {
+                let p = f64::from(k) / 20.0;
+                let (x, y) = (apply(p, s1), apply(p, s2));
+                let unwritten = x.iter().filter(|&&c| c == s1).count();
+                assert_eq!(unwritten, 0, "{label} {w}x{h} at {p}: {unwritten} of {n} pixels left unwritten");
+                assert!(x == y, "{label} {w}x{h} at {p}: output depends on the buffer's old contents");
+            }
+        }
+    }
+}
+
+/// Each kind has its own default duration and easing, used when a scene file names only the
+/// kind.
+#[test]
+fn every_kind_has_its_own_default_duration_and_easing() {
+    let mut durations = Vec::new();
+    let mut easings = Vec::new();
+    for name in TransitionKind::NAMES {
+        let kind = TransitionKind::from_name(name).unwrap();
+        let t = Transition::new(kind);
+        assert_eq!(t.duration, kind.default_duration(), "{name}");
+        assert_eq!(t.easing, kind.default_easing(), "{name}");
+        assert!((0.5..=2.0).contains(&t.duration), "{name}: {}", t.duration);
+        if !durations.contains(&t.duration.to_bits()) {
+            durations.push(t.duration.to_bits());
+        }
+        if !easings.contains(&t.easing) {
+            easings.push(t.easing);
+        }
+    }
+    assert!(durations.len() >= 5 && easings.len() >= 4, "{durations:?} {easings:?}");
+    assert_eq!(TransitionKind::from_name("slide").unwrap().default_duration(), 0.7);
+    assert_eq!(TransitionKind::from_name("burn").unwrap().default_easing(), Easing::QuadIn);
+}
