@@ -68,7 +68,7 @@ fn bad_scene_files_give_precise_errors() {
         // Unknown keys, with suggestions.
         (
             "sed = 3\nscene = \"solid\"\n",
-            "bad.toml:1:1: unknown key `sed` in the top level (did you mean `seed`?); the top level takes `seed`, `display` and the parameters of scene `solid`",
+            "bad.toml:1:1: unknown key `sed` in the top level (did you mean `seed`?); the top level takes `seed`, `display`, `output` and the parameters of scene `solid`",
         ),
         (
             "sed = 3\n[display]\nwidth = 8\nheight = 4\n[[playlist]]\nduration = 1\nscene = \"solid\"\n",
