@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 use tickframe_core::{Frame, FrameRate, Size, Timebase};
 use tickframe_engine::{Histogram, Percentiles};
-use tickframe_scenes::file::{Overrides, load_scene_file};
+use tickframe_scenes::file::{Overrides, SceneFile};
 use tickframe_trace::{
-    ExportOptions, Formats, PrunePolicy, TraceError, VerifyOptions, merge_traces, names, parse_age,
-    read_index, store::StoreReader,
+    ExportOptions, Formats, PrunePolicy, TraceClock, TraceError, VerifyOptions, merge_traces, names,
+    parse_age, read_index, store::StoreReader,
 };
 
 use crate::output::{NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, RunInfo};
@@ -59,6 +59,10 @@ pub struct TraceArgs {
     /// Shared rendering options (seed, fps, size, drawing path).
     #[command(flatten)]
     pub opts: RenderOpts,
+    /// Clock overlay start (`--clock`, `--utc-offset`): recorded in the index, so `verify`
+    /// renders the same times.
+    #[command(flatten)]
+    pub clock: crate::commands::ClockArgs,
 }
 
 /// The sub-actions of `tickframe trace`.
@@ -220,6 +224,8 @@ pub fn trace(cmd: TraceCommand) -> Result<(), Failure> {
                 force,
                 stop,
                 draw: tickframe_core::DrawMode::DisplayList,
+                // Merging takes the shards' recorded clock start.
+                clock: None,
             };
             let started = Instant::now();
             let total: u64 = shards.iter().filter_map(|d| read_index(d).ok()).map(|i| i.frame_count).sum();
@@ -255,7 +261,9 @@ fn export(args: TraceArgs) -> Result<(), Failure> {
         return Err(Failure::BadInput(format!("--seconds must be a positive number, got {s}")));
     }
     let o = &args.opts;
-    let scene = load_scene_file(&file, &Overrides { size: o.size, rate: o.fps, seed: o.seed })
+    let clock = crate::commands::resolve_clock(&args.clock)?;
+    let overrides = Overrides { size: o.size, rate: o.fps, seed: o.seed };
+    let scene = SceneFile::load_with_clock(&file, &overrides, clock.map(|c| c.start))
         .map_err(|e| Failure::BadInput(e.to_string()))?;
     for w in &scene.warnings {
         eprintln!("{w}");
@@ -278,6 +286,12 @@ fn export(args: TraceArgs) -> Result<(), Failure> {
         force: args.force,
         stop,
         draw: o.draw.into(),
+        clock: clock.map(|c| TraceClock {
+            start_civil_seconds: c.start.seconds,
+            start_unix_seconds: c.unix,
+            utc_offset: c.offset.to_string(),
+            replay: c.replay_args(),
+        }),
     };
     let bar = progress_bar(ticks.end - ticks.start);
     let result = tickframe_trace::export_scene(&scene, &asset_dir, &opts, &mut |n| bar.inc(n));
@@ -306,6 +320,12 @@ fn export(args: TraceArgs) -> Result<(), Failure> {
             String::new()
         };
         eprintln!("  {name:<12} {:>12}{pct}", human(*bytes));
+    }
+    if let Some(c) = &s.index.clock {
+        eprintln!(
+            "  clock overlays start at unix {} shown at {} (recorded: {})",
+            c.start_unix_seconds, c.utc_offset, c.replay
+        );
     }
     if s.index.gif_merged_frames > 0 {
         eprintln!("  {} identical consecutive frames merged in the GIF", s.index.gif_merged_frames);

@@ -53,6 +53,7 @@ fn main() {
             force: true,
             stop: &stop,
             draw: DrawMode::DisplayList,
+            clock: None,
         };
         let t = Instant::now();
         let s = export_scene(&scene, path.parent().unwrap(), &opts, &mut |_| {}).expect("export");

@@ -13,7 +13,9 @@ use tickframe_core::{DrawMode, Frame, FrameRate, RenderContext, Renderer, Size};
 use tickframe_scenes::file::SceneFile;
 
 use crate::gifenc::{GifPrepared, GifTick, GifWriter};
-use crate::index::{FileInfo, Files, FrameRecord, Rate, SceneInfo, TraceIndex, digest_of, hex128};
+use crate::index::{
+    FileInfo, Files, FrameRecord, Rate, SceneInfo, TraceClock, TraceIndex, digest_of, hex128,
+};
 use crate::quant::Quantizer;
 use crate::store::{self, Kind, StoreHeader, StoreWriter};
 use crate::{TraceError, names};
@@ -76,6 +78,9 @@ pub struct ExportOptions<'a> {
     pub stop: &'a AtomicBool,
     /// Drawing path (both give identical pixels).
     pub draw: DrawMode,
+    /// The clock start the scene was loaded with (`trace --clock`), recorded in the index so
+    /// `verify` re-renders with it; `None` when the scene file's own start applies.
+    pub clock: Option<TraceClock>,
 }
 
 /// What an export wrote.
@@ -98,6 +103,7 @@ pub(crate) struct Meta {
     pub scene: SceneInfo,
     pub source: String,
     pub seed: u64,
+    pub clock: Option<TraceClock>,
     pub size: Size,
     pub rate: FrameRate,
 }
@@ -123,6 +129,7 @@ pub fn export_scene(
         },
         source: scene.source.clone(),
         seed: scene.seed,
+        clock: opts.clock.clone(),
         size: scene.size,
         rate: scene.rate,
     };
@@ -444,6 +451,7 @@ pub(crate) fn build_index(
         tickframe_version: env!("CARGO_PKG_VERSION").into(),
         scene: meta.scene.clone(),
         seed: meta.seed,
+        clock: meta.clock.clone(),
         width: meta.size.width(),
         height: meta.size.height(),
         rate: Rate { num: meta.rate.num(), den: meta.rate.den() },

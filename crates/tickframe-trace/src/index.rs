@@ -103,6 +103,20 @@ pub struct FrameRecord {
     pub entry: Option<u32>,
 }
 
+/// A clock start given on the command line (`tickframe trace --clock …`), recorded in the index.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TraceClock {
+    /// What clock overlays show at tick 0: seconds since 1970-01-01 00:00:00 of the shown
+    /// (zone-less) time. This is what `verify` renders with.
+    pub start_civil_seconds: i64,
+    /// The same instant in seconds since 1970-01-01 00:00:00 UTC.
+    pub start_unix_seconds: i64,
+    /// The UTC offset it is shown at, `+HH:MM` or `-HH:MM`.
+    pub utc_offset: String,
+    /// The options that render exactly this start again, e.g. `--clock 1764787200 --utc-offset +01:00`.
+    pub replay: String,
+}
+
 /// The whole index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceIndex {
@@ -116,6 +130,10 @@ pub struct TraceIndex {
     pub scene: SceneInfo,
     /// The run's seed.
     pub seed: u64,
+    /// The start of the scene's clock overlays when `trace --clock` set it (absent otherwise:
+    /// the scene file's own start), so `verify` renders the same times of day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<TraceClock>,
     /// Frame width in pixels.
     pub width: u32,
     /// Frame height in pixels.

@@ -34,8 +34,8 @@ mod verify;
 pub use error::TraceError;
 pub use export::{ExportOptions, ExportSummary, Formats, export_scene};
 pub use index::{
-    FORMAT_VERSION, FileInfo, FrameRecord, INDEX_FILE, Rate, SceneInfo, TraceIndex, digest_of, hex128,
-    parse_hex128, read_index,
+    FORMAT_VERSION, FileInfo, FrameRecord, INDEX_FILE, Rate, SceneInfo, TraceClock, TraceIndex, digest_of,
+    hex128, parse_hex128, read_index,
 };
 pub use merge::merge_traces;
 pub use prune::{PruneAction, PrunePolicy, TraceEntry, parse_age, prune};

@@ -50,7 +50,8 @@ pub fn merge_traces(
     let Some((_, first)) = parts.first() else {
         return Err(TraceError::BadInput("no shards given".into()));
     };
-    let key = |i: &TraceIndex| (i.scene.source_hash.clone(), i.seed, i.width, i.height, i.rate);
+    let key =
+        |i: &TraceIndex| (i.scene.source_hash.clone(), i.seed, i.clock.clone(), i.width, i.height, i.rate);
     let formats_of = |i: &TraceIndex| Formats {
         gif: i.files.gif.is_some(),
         apng: i.files.apng.is_some(),
@@ -61,7 +62,7 @@ pub fn merge_traces(
         let (a, b) = (&pair[0], &pair[1]);
         if key(&a.1) != key(&b.1) {
             return Err(TraceError::BadInput(format!(
-                "`{}` and `{}` are not shards of the same run (scene, seed, size or rate differ)",
+                "`{}` and `{}` are not shards of the same run (scene, seed, clock start, size or rate differ)",
                 a.0.display(),
                 b.0.display()
             )));
@@ -93,6 +94,7 @@ pub fn merge_traces(
         scene: first.scene.clone(),
         source,
         seed: first.seed,
+        clock: first.clock.clone(),
         size: Size::new(first.width, first.height).map_err(|e| TraceError::BadInput(e.to_string()))?,
         rate: FrameRate::new(first.rate.num, first.rate.den)
             .map_err(|e| TraceError::BadInput(e.to_string()))?,
@@ -113,6 +115,7 @@ pub fn merge_traces(
         force: opts.force,
         stop: opts.stop,
         draw: opts.draw,
+        clock: first.clock.clone(),
     };
     let parts = &parts;
     export_frames(

@@ -7,7 +7,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use tickframe_core::{FrameRate, RenderContext, Renderer, Size};
-use tickframe_scenes::file::{Overrides, SceneFile, parse_scene_str};
+use tickframe_scenes::file::{Overrides, SceneFile};
+use tickframe_scenes::photo::ClockStart;
 
 use crate::index::{FrameRecord, TraceIndex, hex128, parse_hex128, read_index};
 use crate::store::StoreReader;
@@ -108,7 +109,9 @@ pub fn load_trace_scene(
         FrameRate::new(index.rate.num, index.rate.den).map_err(|e| TraceError::BadInput(e.to_string()))?;
     let assets = asset_dir.map_or_else(|| PathBuf::from(&index.scene.asset_dir), Path::to_path_buf);
     let overrides = Overrides { size: Some(size), rate: Some(rate), seed: Some(index.seed) };
-    parse_scene_str(&source, &path.display().to_string(), &assets, &overrides).map_err(|e| {
+    // A clock start given to `trace --clock` is recorded; the scene is re-rendered with it.
+    let clock = index.clock.as_ref().map(|c| ClockStart { seconds: c.start_civil_seconds });
+    SceneFile::parse_with_clock(&source, &path.display().to_string(), &assets, &overrides, clock).map_err(|e| {
         TraceError::BadInput(format!(
             "{e}\n(relative asset paths are resolved against `{}`, recorded when the trace was made; pass --assets DIR to use another folder)",
             assets.display()

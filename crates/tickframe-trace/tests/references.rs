@@ -56,6 +56,7 @@ fn export(example: &str, scene: &SceneFile, ticks: Range<u64>, tag: &str) -> (Tr
         force: true,
         stop: &stop,
         draw: DrawMode::DisplayList,
+        clock: None,
     };
     let s = export_scene(scene, path.parent().unwrap(), &opts, &mut |_| {})
         .unwrap_or_else(|e| panic!("{example}: export failed: {e}"));

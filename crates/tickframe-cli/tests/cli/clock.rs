@@ -171,3 +171,46 @@ fn audio_offset_ms_shifts_the_picture_by_whole_ticks() {
     let o = run(&["play", "examples/visualizer.toml", "--out", "null", "--audio-offset-ms", "nan"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+/// Frame hashes of a trace's index, in tick order.
+fn trace_hashes(index: &serde_json::Value) -> Vec<String> {
+    index["frames"].as_array().unwrap().iter().map(|f| f["hash"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn trace_records_its_clock_start_and_verify_renders_with_it() {
+    let dir = scratch("clock-trace");
+    let scene = clock_scene(&dir);
+    let (with, own) = (dir.join("with-clock"), dir.join("own-clock"));
+    let trace = |out: &std::path::Path, clock: &[&str]| {
+        let mut args =
+            vec!["trace", &scene, "--seconds", "0.5", "--format", "tfs", "-o", out.to_str().unwrap()];
+        args.extend_from_slice(clock);
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let text = std::fs::read_to_string(out.join("index.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    // 1796315795 = 2026-12-03 16:36:35 UTC = 17:36:35 at +01:00.
+    let index = trace(&with, &["--clock", "1796315795", "--utc-offset", "+01:00"]);
+    let clock = &index["clock"];
+    assert_eq!(clock["start_unix_seconds"], 1_796_315_795_i64, "{clock}");
+    assert_eq!(clock["start_civil_seconds"], 1_796_315_795_i64 + 3600, "{clock}");
+    assert_eq!(clock["utc_offset"], "+01:00");
+    assert_eq!(clock["replay"], "--clock 1796315795 --utc-offset +01:00");
+    // Without --clock the index has no clock and the frames show the scene's own 08:00.
+    let own_index = trace(&own, &[]);
+    assert!(own_index.get("clock").is_none(), "{}", own_index["clock"]);
+    assert_ne!(trace_hashes(&index), trace_hashes(&own_index));
+
+    // verify re-renders with the recorded start: everything matches.
+    let o = run(&["verify", with.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // With the record removed, verify renders the scene's own start and finds the mismatch.
+    let mut stripped = index.clone();
+    stripped.as_object_mut().unwrap().remove("clock");
+    std::fs::write(with.join("index.json"), serde_json::to_string_pretty(&stripped).unwrap()).unwrap();
+    let o = run(&["verify", with.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("tick 0"), "{}", stderr(&o));
+}
