@@ -65,6 +65,11 @@ pub struct EngineConfig {
     /// on a Pi driving LEDs), else the highest normal priority permitted, else unchanged. Each
     /// output's report says what was granted. Workers keep normal priority.
     pub raise_presenter_priority: bool,
+    /// Fault injection (default `None`): after inserting the frame of tick `.0`, the worker
+    /// keeps the engine's lock for `.1` more, as when the OS preempts a worker that holds it
+    /// (workers run at normal priority, so under load this happens). Tests use it to show that
+    /// presenters never wait behind such a worker.
+    pub inject_lock_stall: Option<(tickframe_core::Tick, std::time::Duration)>,
 }
 
 impl Default for EngineConfig {
@@ -79,6 +84,7 @@ impl Default for EngineConfig {
             min_lookahead: 0,
             max_lookahead: 600,
             raise_presenter_priority: true,
+            inject_lock_stall: None,
         }
     }
 }

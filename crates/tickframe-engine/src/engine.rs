@@ -34,6 +34,7 @@
 //! long that takes; Ctrl-C still stops), then waits up to one more second for the initial
 //! window to fill. So a run never starts on a miss.
 
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -124,6 +125,13 @@ fn render_caught(
         }
     }
 }
+
+/// Frames a presenter keeps in hand ahead of their deadlines (its reserve): a lock held by a
+/// worker for up to this many frame periods never makes the presenter late.
+const RESERVE: usize = 8;
+
+/// Playlist entries a worker renders once before the run starts (see `worker_loop`).
+const WARM_ENTRIES: usize = 32;
 
 /// Raises the calling (presenter) thread's scheduling priority as far as permitted; returns
 /// what was granted: `realtime`, `raised` or `normal`.
@@ -322,6 +330,16 @@ struct Shared<'e> {
 impl Shared<'_> {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The state if nobody holds it now (presenters never wait behind a worker that may have
+    /// been preempted while holding the lock).
+    fn try_lock(&self) -> Option<MutexGuard<'_, State>> {
+        match self.state.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
     }
 
     fn stopped(&self) -> bool {
@@ -846,10 +864,36 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
     // of the first tick (its result is thrown away; a panic there is caught and seen again, and
     // reported, when the tick is rendered for real). Otherwise a worker the OS schedules late
     // would make these one-time allocations in the middle of the run.
+    // With a playlist, the first, middle and last tick of every entry are rendered too (at most
+    // `WARM_ENTRIES` entries), so each entry's and transition's first use (a display list longer
+    // than the first entry's, a simulation's checkpoint store) happens here as well.
     let _ = thread::current();
     {
         let mut scratch = Frame::new(engine.base.size);
         let _ = render_caught(&mut renderer, &*engine.scene, &engine.base, &mut scratch);
+        if let Some(entries) = &entries {
+            let mut start: Tick = 0;
+            for _ in 0..WARM_ENTRIES {
+                let next = entries.next_start(start);
+                let middle = next.map_or(start, |n| start + (n - start) / 2);
+                // The last tick is inside the transition to the next entry, if it has one.
+                let last = next.map_or(start, |n| n.saturating_sub(1));
+                for t in [start, middle, last] {
+                    if t != 0 && !shared.stopped() {
+                        let _ = render_caught(
+                            &mut renderer,
+                            &*engine.scene,
+                            &engine.base.at_tick(t),
+                            &mut scratch,
+                        );
+                    }
+                }
+                match next {
+                    Some(n) if n > start => start = n,
+                    _ => break,
+                }
+            }
+        }
     }
     let mut st = shared.lock();
     st.started += 1;
@@ -936,6 +980,12 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
             cache.insert(key, tick, CachedFrame { frame, render_ns: ns, faulted }, low, pool);
         } else {
             recycle(pool, frame);
+        }
+        if let Some((at, stall)) = engine.config.inject_lock_stall
+            && at == tick
+        {
+            // Fault injection: hold the lock (`st` is still locked here).
+            thread::sleep(stall);
         }
         shared.ready_cv.notify_all();
     }
@@ -1035,7 +1085,11 @@ fn presenter_loop(
     let mut prev_is_inline = false;
     let mut have_prev = false;
     let mut prev_tick: Option<Tick> = None;
-    let mut to_release: Option<Arc<Frame>> = None;
+    // The reserve: frames of the next ticks, taken from the cache whenever the presenter holds
+    // the lock, so that at a deadline it needs the lock only if it can get it at once
+    // (`try_lock`). Frames to hand back to the pool wait in `release` until the next lock.
+    let mut reserve: VecDeque<(Tick, CachedFrame)> = VecDeque::with_capacity(RESERVE);
+    let mut release: Vec<Arc<Frame>> = Vec::with_capacity(2 * RESERVE + 2);
     let mut k: u64 = 0;
     // When the frame-buffer count last grew (the window filling up), in presented frames.
     let mut buffers_seen = 0;
@@ -1094,17 +1148,41 @@ fn presenter_loop(
         // Paused (or seeked onto the tick already shown): present the same frame again.
         let holding = have_prev && prev_tick == Some(tick);
 
+        // Reserved frames for ticks already past (or for the old position after a seek) can
+        // no longer be shown; the one for this tick is taken.
+        if timeline.moved {
+            release.extend(reserve.drain(..).map(|(_, c)| c.frame));
+        }
+        while reserve.front().is_some_and(|(t, _)| *t < tick) {
+            if let Some((_, c)) = reserve.pop_front() {
+                release.push(c.frame);
+            }
+        }
+        let mut reserved = if holding || reserve.front().is_none_or(|(t, _)| *t != tick) {
+            None
+        } else {
+            reserve.pop_front().map(|(_, c)| c)
+        };
+
         // Look up the due frame (never waiting for a worker when paced).
         let mut shown;
         let mut render_ns = 0;
         let mut waited = Duration::ZERO;
         let depth;
         let hit;
-        {
-            let mut st = shared.lock();
-            if let Some(f) = to_release.take() {
+        // With the frame in hand (or holding), the lock is taken only when free; bookkeeping
+        // (the tick workers see, statistics, the reserve) waits for the next frame then.
+        let guard = if (reserved.is_some() || holding) && release.len() <= RESERVE {
+            shared.try_lock()
+        } else {
+            Some(shared.lock())
+        };
+        if let Some(mut st) = guard {
+            {
                 let State { pool, .. } = &mut *st;
-                recycle(pool, f);
+                for f in release.drain(..) {
+                    recycle(pool, f);
+                }
             }
             if timeline.moved {
                 st.end = Tick::MAX;
@@ -1122,7 +1200,13 @@ fn presenter_loop(
                 ps.alloc_stable_mark = None;
             }
             depth = ahead as u64;
-            let found = if holding || !cfg.render_ahead { None } else { st.cache.get(key, tick).cloned() };
+            let found = if holding || !cfg.render_ahead {
+                None
+            } else {
+                // Counted in the cache's statistics even when the reserve already has it.
+                let cached = st.cache.get(key, tick).cloned();
+                reserved.take().or(cached)
+            };
             hit = found.is_some();
             shown = match found {
                 _ if holding => Shown::Previous,
@@ -1184,6 +1268,27 @@ fn presenter_loop(
                 let idle = st.idle_events;
                 st.window.on_hit(period_ticks, idle);
             }
+            // Refill the reserve with the ticks that follow (frames only the cache has so far).
+            if cfg.render_ahead && !timeline.is_paused() {
+                let mut next = reserve.back().map_or(tick, |(t, _)| *t).saturating_add(1);
+                while reserve.len() < RESERVE {
+                    let Some(c) = st.cache.peek(key, next) else { break };
+                    reserve.push_back((next, c.clone()));
+                    next = next.saturating_add(1);
+                }
+            }
+        } else {
+            // The lock is busy: show the reserved frame now (or hold), bookkeeping next time.
+            ps.report.lock_busy += 1;
+            depth = reserve.len() as u64 + u64::from(reserved.is_some());
+            hit = reserved.is_some();
+            shown = match reserved.take() {
+                Some(c) if !(c.faulted && cfg.fault_policy == FaultPolicy::PreviousFrame && have_prev) => {
+                    render_ns = c.render_ns;
+                    Shown::Cached(c.frame)
+                }
+                _ => Shown::Previous,
+            };
         }
         if holding {
             ps.report.held += 1;
@@ -1326,13 +1431,13 @@ fn presenter_loop(
         // The frame shown becomes the previous one; the old previous goes back to the pool.
         match shown {
             Shown::Cached(f) => {
-                to_release = prev.replace(f);
+                release.extend(prev.replace(f));
                 prev_is_inline = false;
                 have_prev = true;
                 prev_tick = Some(tick);
             }
             Shown::Inline => {
-                to_release = prev.take();
+                release.extend(prev.take());
                 prev_is_inline = true;
                 have_prev = true;
                 prev_tick = Some(tick);
@@ -1363,10 +1468,7 @@ fn presenter_loop(
     {
         let mut st = shared.lock();
         let State { pool, .. } = &mut *st;
-        if let Some(f) = to_release.take() {
-            recycle(pool, f);
-        }
-        if let Some(f) = prev.take() {
+        for f in release.drain(..).chain(reserve.drain(..).map(|(_, c)| c.frame)).chain(prev.take()) {
             recycle(pool, f);
         }
         st.set_presenter_tick(idx, Tick::MAX);

@@ -64,6 +64,10 @@ pub struct OutputReport {
     pub inline_renders: u64,
     /// Frames presented again while paused (neither dropped nor counted as hits or misses).
     pub held: u64,
+    /// Frames presented from the presenter's reserve (frames it took from the cache earlier)
+    /// because the engine's lock was busy at the deadline: each one a frame that would have
+    /// waited behind a worker (e.g. one preempted while holding the lock).
+    pub lock_busy: u64,
     /// Control actions (pause, resume, seek) this presenter applied.
     pub control_actions: u64,
     /// `hits / (hits + misses)`.
@@ -311,7 +315,7 @@ impl RunReport {
             );
             let _ = writeln!(
                 s,
-                "{}: render p50 {:.3} p99 {:.3} ms; presenter work p50 {:.3} ms (hits {:.4}, inline {:.3}); queue depth mean {:.1} min {}; hit rate {:.1}%; allocs/frame {allocs}",
+                "{}: render p50 {:.3} p99 {:.3} ms; presenter work p50 {:.3} ms (hits {:.4}, inline {:.3}); queue depth mean {:.1} min {}; hit rate {:.1}%; {} from the reserve (lock busy); allocs/frame {allocs}",
                 o.output,
                 o.render_ms.p50,
                 o.render_ms.p99,
@@ -320,7 +324,8 @@ impl RunReport {
                 o.presenter_work_inline_ms.mean,
                 o.queue_depth_mean,
                 o.queue_depth_min,
-                o.cache_hit_rate * 100.0
+                o.cache_hit_rate * 100.0,
+                o.lock_busy
             );
         }
         if self.faults_total > 0 {
