@@ -15,6 +15,12 @@
 //! O(1) in steady state. Ticks behind `low` are evicted before each claim, so their buffers
 //! return to the pool.
 //!
+//! # Streams
+//! Outputs whose seed offsets give the same seed share a stream; each stream has its own key,
+//! context, `low`, cursor and in-flight ticks. A claim takes the lowest free tick over all
+//! streams' windows (round robin among equal ticks); the cache's budget is shared and each
+//! stream's window bounded by its share; stale means behind the frame's own stream's `low`.
+//!
 //! # Adaptive look-ahead
 //! The window is bounded by `min` and `max = min(max_lookahead, frames the cache budget
 //! holds)`. Paced runs start at `max(min, 2 × workers)` with `min = max(workers + 1, a quarter
