@@ -8,7 +8,7 @@ use tickframe_core::Tick;
 use tickframe_core::{RenderContext, Renderer, Timebase};
 use tickframe_engine::{
     Engine, EngineConfig, EngineError, EntryIndex, FaultPolicy, FrameLogWriter, MAX_WORKERS, MissPolicy,
-    RunOptions, SceneKey, physical_memory_kib,
+    OutputOptions, RunOptions, SceneKey, physical_memory_kib,
 };
 use tickframe_scenes::compose::Playlist;
 use tickframe_scenes::file::{Overrides, SceneFile, demo_scene};
@@ -317,18 +317,28 @@ pub fn play(
     let mut scene = load_clocked(file, opts, clock_start)?;
     let scene_outputs = if outs.is_empty() { scene_output_specs(&scene, devices)? } else { Vec::new() };
     let mut per_output_args: Vec<(DeviceArgs, Option<String>)> = Vec::new();
+    // Each output's seed offset (its frames are rendered at the run's seed plus it, wrapping).
+    let mut seed_offsets: Vec<u64> = Vec::new();
     let specs: Vec<OutputSpec> = if !scene_outputs.is_empty() {
         scene_outputs
             .into_iter()
-            .map(|(spec, args, at)| {
-                per_output_args.push((args, Some(at)));
-                spec
+            .map(|o| {
+                per_output_args.push((o.args, Some(o.at)));
+                seed_offsets.push(o.seed_offset);
+                o.spec
             })
             .collect()
     } else if outs.is_empty() {
         vec![OutputSpec::Terminal]
     } else {
-        outs.iter().map(|o| OutputSpec::parse(o)).collect::<Result<_, _>>().map_err(Failure::BadInput)?
+        outs.iter()
+            .map(|o| {
+                let (spec, offset) = OutputSpec::parse_with_seed_offset(o)?;
+                seed_offsets.push(offset.unwrap_or(0));
+                Ok(spec)
+            })
+            .collect::<Result<_, String>>()
+            .map_err(Failure::BadInput)?
     };
     let realtime = specs.iter().any(OutputSpec::is_realtime);
     let files = specs.iter().any(|s| matches!(s, OutputSpec::PngDir(_) | OutputSpec::Raw));
@@ -448,7 +458,7 @@ pub fn play(
         None if realtime => None,
         None => Some(tb.ticks_for_seconds(10.0)),
     };
-    let mut outputs: Vec<Box<dyn Output>> = Vec::with_capacity(specs.len());
+    let mut outputs: Vec<(Box<dyn Output>, OutputOptions)> = Vec::with_capacity(specs.len());
     // One progress bar (stderr, terminals only) for a run that is not real time.
     let mut bar = if paced { None } else { frames };
     let mut device_metrics = Vec::new();
@@ -473,10 +483,11 @@ pub fn play(
             OutputSpec::Device(url) => device(located(device_output(&url, scene.size, devices)))?,
             OutputSpec::Hub75(spec) => device(located(hub75_output(&spec, scene.size, devices)))?,
         };
-        outputs.push(match bar.take_if(|_| !out.is_realtime()) {
+        let out: Box<dyn Output> = match bar.take_if(|_| !out.is_realtime()) {
             Some(total) => Box::new(WithProgress::new(out, total)),
             None => out,
-        });
+        };
+        outputs.push((out, OutputOptions { seed_offset: seed_offsets.get(i).copied().unwrap_or(0) }));
     }
     let config = EngineConfig {
         workers,
@@ -514,7 +525,7 @@ pub fn play(
                 use std::io::Write;
                 writeln!(w, "{}", c.record()).map_err(anyhow::Error::from)?;
             }
-            let names = outputs.iter().map(|o| o.name().to_string()).collect();
+            let names = outputs.iter().map(|(o, _)| o.name().to_string()).collect();
             Some(FrameLogWriter::start(w, 1 << 16, names, "cpu")?)
         }
         None => None,
@@ -526,7 +537,7 @@ pub fn play(
         log: log_writer.as_ref().and_then(FrameLogWriter::log),
         scene_name: scene_label(file),
     };
-    let result = engine.run(outputs, run);
+    let result = engine.run_with(outputs, run);
     // A failed log loses neither the summary nor the report: its error is returned last.
     let log_stats = log_writer.map(FrameLogWriter::finish);
     let log_error = log_stats.as_ref().and_then(|l| l.error.clone());

@@ -197,15 +197,29 @@ pub fn window_output(_fullscreen: bool, _monitor: Option<usize>) -> Result<Box<d
     Err("this tickframe was built without the `window` feature; rebuild with default features".into())
 }
 
+/// One `[[output]]` of a scene file, ready to build.
+pub struct SceneOutputSpec {
+    /// What to open.
+    pub spec: crate::output::OutputSpec,
+    /// The command line's LED options overridden by the table's.
+    pub args: DeviceArgs,
+    /// `file:line:column: output[i].url`, for messages.
+    pub at: String,
+    /// The seed offset (`seed_offset = N` in the table, or in the `url`); 0 when not given.
+    pub seed_offset: u64,
+}
+
 /// The outputs a scene file's `[[output]]` tables name, each with the command line's LED options
-/// overridden by the table's, and the `file:line:column` of its `url` for messages.
+/// overridden by the table's, its seed offset, and the `file:line:column` of its `url` for
+/// messages.
 ///
 /// # Errors
-/// A `url` that is not an output form, located in the scene file (exit 2).
+/// A `url` that is not an output form, or a seed offset given both in the `url` and as
+/// `seed_offset`, located in the scene file (exit 2).
 pub fn scene_output_specs(
     scene: &tickframe_scenes::SceneFile,
     base: &DeviceArgs,
-) -> Result<Vec<(crate::output::OutputSpec, DeviceArgs, String)>, crate::Failure> {
+) -> Result<Vec<SceneOutputSpec>, crate::Failure> {
     let file = scene.path.as_ref().map_or_else(|| "<scene>".to_string(), |p| p.display().to_string());
     scene
         .outputs
@@ -213,8 +227,15 @@ pub fn scene_output_specs(
         .enumerate()
         .map(|(i, o)| {
             let at = format!("{file}:{}:{}: output[{i}].url", o.url_at.line, o.url_at.column);
-            let spec = crate::output::OutputSpec::parse(&o.url)
+            let (spec, url_offset) = crate::output::OutputSpec::parse_with_seed_offset(&o.url)
                 .map_err(|e| crate::Failure::BadInput(format!("{at}: {e}")))?;
+            if let (Some(_), Some(table_at)) = (url_offset, o.seed_offset_at) {
+                return Err(crate::Failure::BadInput(format!(
+                    "{file}:{}:{}: output[{i}].seed_offset: the seed offset is also given in `url` (`{}`); give it once",
+                    table_at.line, table_at.column, o.url
+                )));
+            }
+            let seed_offset = url_offset.or(o.seed_offset).unwrap_or(0);
             let mut args = base.clone();
             if let Some(m) = &o.led_map {
                 args.led_map = m.display().to_string();
@@ -229,7 +250,7 @@ pub fn scene_output_specs(
             if let Some(order) = &o.order {
                 args.order.clone_from(order);
             }
-            Ok((spec, args, at))
+            Ok(SceneOutputSpec { spec, args, at, seed_offset })
         })
         .collect()
 }

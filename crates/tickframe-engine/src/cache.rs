@@ -63,12 +63,19 @@ pub struct CacheStats {
 
 /// Finished frames keyed by `(SceneKey, Tick)` and bounded in bytes.
 ///
-/// # Eviction
+/// # Streams and eviction
+/// Several streams (one scene at several seeds, each with its own [`SceneKey`]) can share one
+/// cache and its byte budget. The `_among` methods take the live streams as `(key, low)` pairs,
+/// `low` being the lowest tick that stream's presenters still need; an entry is **stale** when
+/// its key is not among them or its tick is behind its own stream's `low`. The single-key
+/// methods ([`insert`](FrameCache::insert), [`evict_behind`](FrameCache::evict_behind)) are the
+/// same with one live stream: every other key is stale.
+///
 /// When an insert does not fit the budget, entries are evicted in this order until it does:
-/// 1. entries of another scene key (stale by definition), then entries behind the presenter
-///    (`tick < low`), oldest first;
-/// 2. the entry furthest ahead, if it is further ahead than the new frame; otherwise the new
-///    frame itself is refused (it is the least urgent).
+/// 1. stale entries: those of keys no stream uses first, then those behind their stream's
+///    `low`, oldest tick first;
+/// 2. the entry furthest ahead of its own stream's `low`, if further ahead than the new frame
+///    is of its own; otherwise the new frame itself is refused (it is the least urgent).
 ///
 /// The same order applies when every entry slot is taken (the slot count is fixed when the
 /// cache is made, independent of the budget: a huge budget never preallocates anything).
@@ -168,11 +175,17 @@ impl FrameCache {
 
     /// Evicts every entry of another key than `key` or behind `low`; returns how many.
     pub fn evict_behind(&mut self, key: SceneKey, low: Tick, pool: &mut Vec<Arc<Frame>>) -> usize {
+        self.evict_stale_among(&[(key, low)], pool)
+    }
+
+    /// Evicts every stale entry (see the type's documentation: a key not in `lows`, or a tick
+    /// behind its stream's `low`); returns how many.
+    pub fn evict_stale_among(&mut self, lows: &[(SceneKey, Tick)], pool: &mut Vec<Arc<Frame>>) -> usize {
         let mut n = 0;
         let mut i = 0;
         while i < self.entries.len() {
             let e = &self.entries[i];
-            if e.key != key || e.tick < low {
+            if staleness(lows, e.key, e.tick).is_some() {
                 self.remove(i, pool);
                 n += 1;
             } else {
@@ -183,8 +196,8 @@ impl FrameCache {
     }
 
     /// Inserts a frame (replacing one with the same key and tick), evicting as documented on
-    /// [`FrameCache`]; `low` is the lowest tick any presenter still needs. Returns whether the
-    /// frame was kept; a refused frame goes to `pool`.
+    /// [`FrameCache`]; `low` is the lowest tick any presenter still needs and every other key is
+    /// stale. Returns whether the frame was kept; a refused frame goes to `pool`.
     pub fn insert(
         &mut self,
         key: SceneKey,
@@ -193,28 +206,54 @@ impl FrameCache {
         low: Tick,
         pool: &mut Vec<Arc<Frame>>,
     ) -> bool {
+        self.insert_among(key, tick, value, &[(key, low)], pool)
+    }
+
+    /// Inserts a frame of the stream `key` (replacing one with the same key and tick), evicting
+    /// as documented on [`FrameCache`] with the live streams `lows` (`key` should be among them;
+    /// if it is not, the frame is refused). Returns whether the frame was kept; a refused frame
+    /// goes to `pool`.
+    pub fn insert_among(
+        &mut self,
+        key: SceneKey,
+        tick: Tick,
+        value: CachedFrame,
+        lows: &[(SceneKey, Tick)],
+        pool: &mut Vec<Arc<Frame>>,
+    ) -> bool {
         let bytes = value.frame.as_bytes().len();
         if let Some(i) = self.position(key, tick) {
             self.remove(i, pool);
             self.stats.evictions -= 1; // a replacement, not an eviction
         }
+        let Some(&(_, own_low)) = lows.iter().find(|(k, _)| *k == key) else {
+            self.stats.rejected += 1;
+            recycle(pool, value.frame);
+            return false;
+        };
+        let ahead = tick.saturating_sub(own_low);
         while self.stats.bytes + bytes > self.stats.budget_bytes || self.entries.len() == self.stats.slots {
-            // 1. another key, or behind the presenter: oldest first.
+            // 1. stale: unknown keys first, then behind their stream's low, oldest first.
             let stale = self
                 .entries
                 .iter()
                 .enumerate()
-                .filter(|(_, e)| e.key != key || e.tick < low)
-                .min_by_key(|(_, e)| (e.key == key, e.tick))
-                .map(|(i, _)| i);
+                .filter_map(|(i, e)| staleness(lows, e.key, e.tick).map(|rank| (i, rank, e.tick)))
+                .min_by_key(|&(_, rank, t)| (rank, t))
+                .map(|(i, _, _)| i);
             if let Some(i) = stale {
                 self.remove(i, pool);
                 continue;
             }
-            // 2. the furthest ahead, if further than the new frame.
-            let far = self.entries.iter().enumerate().max_by_key(|(_, e)| e.tick).map(|(i, e)| (i, e.tick));
+            // 2. the furthest ahead of its stream, if further than the new frame.
+            let far = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (i, e.tick.saturating_sub(low_of(lows, e.key))))
+                .max_by_key(|&(_, a)| a);
             match far {
-                Some((i, t)) if t > tick => self.remove(i, pool),
+                Some((i, a)) if a > ahead => self.remove(i, pool),
                 _ => {
                     self.stats.rejected += 1;
                     recycle(pool, value.frame);
@@ -245,5 +284,20 @@ impl FrameCache {
             self.stats.bytes -= e.bytes;
             recycle(pool, e.value.frame);
         }
+    }
+}
+
+/// The low of `key` among `lows` (`Tick::MAX` for a key no stream uses).
+fn low_of(lows: &[(SceneKey, Tick)], key: SceneKey) -> Tick {
+    lows.iter().find(|(k, _)| *k == key).map_or(Tick::MAX, |&(_, low)| low)
+}
+
+/// Whether an entry is stale, and how: `Some(0)` for a key no stream uses, `Some(1)` for a tick
+/// behind its stream's low, `None` when a presenter may still need it.
+fn staleness(lows: &[(SceneKey, Tick)], key: SceneKey, tick: Tick) -> Option<u8> {
+    match lows.iter().find(|(k, _)| *k == key) {
+        None => Some(0),
+        Some(&(_, low)) if tick < low => Some(1),
+        Some(_) => None,
     }
 }

@@ -10,6 +10,27 @@ use tickframe_core::DrawMode;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, serde::Serialize)]
 pub struct SceneKey(pub u128);
 
+impl SceneKey {
+    /// The key of the same scene rendered with `seed` instead of `base_seed` (the seed this key
+    /// was computed for): the seed is folded in, so a cache shared by several seeds can never
+    /// serve one seed's frame to another.
+    ///
+    /// `self` when the seeds are equal; otherwise `self` XOR `f(seed)` XOR `f(base_seed)` with
+    /// `f(s)` = `mix64(s)` in both 64-bit halves. `mix64` (SplitMix64's finaliser) is a bijection,
+    /// so two different seeds never get the same key.
+    #[must_use]
+    pub fn for_seed(self, base_seed: u64, seed: u64) -> SceneKey {
+        if seed == base_seed {
+            return self;
+        }
+        let fold = |s: u64| {
+            let m = u128::from(tickframe_core::mix64(s));
+            (m << 64) | m
+        };
+        SceneKey(self.0 ^ fold(seed) ^ fold(base_seed))
+    }
+}
+
 /// What a presenter does when the frame due now is not ready.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

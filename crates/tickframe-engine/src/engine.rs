@@ -15,6 +15,12 @@
 //! O(1) in steady state. Ticks behind `low` are evicted before each claim, so their buffers
 //! return to the pool.
 //!
+//! # Streams
+//! Outputs whose seed offsets give the same seed share a stream; each stream has its own key,
+//! context, `low`, cursor and in-flight ticks. A claim takes the lowest free tick over all
+//! streams' windows (round robin among equal ticks); the cache's budget is shared and each
+//! stream's window bounded by its share; stale means behind the frame's own stream's `low`.
+//!
 //! # Adaptive look-ahead
 //! The window is bounded by `min` and `max = min(max_lookahead, frames the cache budget
 //! holds)`. Paced runs start at `max(min, 2 × workers)` with `min = max(workers + 1, a quarter
@@ -36,7 +42,7 @@
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -47,7 +53,7 @@ use crate::cache::{CachedFrame, FrameCache, recycle};
 use crate::control::{ControlRecord, EngineControl, EntryIndex, Timeline};
 use crate::histogram::Histogram;
 use crate::log::{FrameLog, FrameRecord, emit_frame_event, frame_log_dispatch};
-use crate::output::{Output, RunInfo};
+use crate::output::{Output, OutputOptions, RunInfo};
 use crate::report::{
     EntryRenderTime, FaultRecord, OutputReport, Percentiles, RunReport, WindowStats, resident_kib,
 };
@@ -254,10 +260,17 @@ struct State {
     buffers: usize,
     /// Buffers needed besides the window's frames: in flight on workers, held by presenters.
     buffers_extra: usize,
-    cursor: Tick,
-    in_flight: Vec<Tick>,
+    /// Per stream (index as in `Shared::streams`): its key and the lowest tick its presenters
+    /// still need, in the form the cache's `_among` methods take.
+    lows: Vec<(SceneKey, Tick)>,
+    /// Per stream: claim cursor and ticks being rendered.
+    sched: Vec<StreamSched>,
+    /// Per presenter: the tick it needs now.
     presenter_ticks: Vec<Tick>,
-    low: Tick,
+    /// Per presenter: its stream.
+    presenter_stream: Vec<usize>,
+    /// The stream a claim looks at first (round robin among streams whose next ticks are equal).
+    next_stream: usize,
     end: Tick,
     window: Window,
     idle_waiting: usize,
@@ -272,33 +285,85 @@ struct State {
     entry_render: Vec<(u64, u64)>,
 }
 
+/// The scheduling state of one stream.
+#[derive(Debug)]
+struct StreamSched {
+    /// Every tick in `[low, cursor)` is cached or in flight (claims scan from here).
+    cursor: Tick,
+    /// Ticks being rendered now.
+    in_flight: Vec<Tick>,
+}
+
 impl State {
+    /// Publishes the tick presenter `idx` needs now; returns whether its stream's `low` moved.
     fn set_presenter_tick(&mut self, idx: usize, tick: Tick) -> bool {
         self.presenter_ticks[idx] = tick;
-        let low = self.presenter_ticks.iter().copied().min().unwrap_or(Tick::MAX);
-        let changed = low != self.low;
-        if low < self.low {
+        let s = self.presenter_stream[idx];
+        let low = self
+            .presenter_ticks
+            .iter()
+            .zip(&self.presenter_stream)
+            .filter(|&(_, &ps)| ps == s)
+            .map(|(&t, _)| t)
+            .min()
+            .unwrap_or(Tick::MAX);
+        let old = self.lows[s].1;
+        if low < old {
             // A seek backwards: claims start over from the new low.
-            self.cursor = low;
+            self.sched[s].cursor = low;
         }
-        self.low = low;
-        changed
+        self.lows[s].1 = low;
+        low != old
     }
 
-    /// The lowest tick in the window that is neither cached nor in flight.
-    fn claim(&mut self, key: SceneKey) -> Option<Tick> {
-        let limit = self.low.saturating_add(self.window.stats.current).min(self.end);
-        let mut t = self.cursor.max(self.low);
+    /// Makes sure the tick presenter `idx` waits for gets claimed again when it is neither
+    /// cached nor in flight (its frame was refused or evicted after the cursor passed it).
+    fn reschedule(&mut self, idx: usize, tick: Tick) {
+        let s = self.presenter_stream[idx];
+        let sched = &mut self.sched[s];
+        if !sched.in_flight.contains(&tick) && sched.cursor > tick {
+            sched.cursor = tick;
+        }
+    }
+
+    /// The lowest tick of stream `s`'s window that is neither cached nor in flight, without
+    /// claiming it (the cursor moves up to it).
+    fn next_free(&mut self, s: usize) -> Option<Tick> {
+        let (key, low) = self.lows[s];
+        let limit = low.saturating_add(self.window.stats.current).min(self.end);
+        let sched = &mut self.sched[s];
+        let mut t = sched.cursor.max(low);
         while t < limit {
-            if !self.in_flight.contains(&t) && !self.cache.contains(key, t) {
-                self.cursor = t + 1;
-                self.in_flight.push(t);
+            if !sched.in_flight.contains(&t) && !self.cache.contains(key, t) {
+                sched.cursor = t;
                 return Some(t);
             }
             t += 1;
         }
-        self.cursor = t.max(self.cursor);
+        sched.cursor = t.max(sched.cursor);
         None
+    }
+
+    /// Claims the lowest free tick over every stream's window (lowest deadline first: all
+    /// streams share the timebase); among streams whose next free ticks are equal, round robin.
+    /// Returns `(stream, tick)`.
+    fn claim(&mut self) -> Option<(usize, Tick)> {
+        let n = self.sched.len();
+        let mut best: Option<(usize, Tick)> = None;
+        for j in 0..n {
+            let s = (self.next_stream + j) % n;
+            if let Some(t) = self.next_free(s)
+                && best.is_none_or(|(_, b)| t < b)
+            {
+                best = Some((s, t));
+            }
+        }
+        let (s, t) = best?;
+        self.next_stream = (s + 1) % n;
+        let sched = &mut self.sched[s];
+        sched.cursor = t + 1;
+        sched.in_flight.push(t);
+        Some((s, t))
     }
 
     fn sample_cache(&mut self, ahead: usize) {
@@ -313,8 +378,25 @@ impl State {
     }
 }
 
+/// One stream of frames: the scene at one seed. Outputs with the same effective seed share one.
+#[derive(Clone, Copy, Debug)]
+struct Stream {
+    /// The engine's key with the seed folded in ([`SceneKey::for_seed`]).
+    key: SceneKey,
+    /// The engine's base context with this stream's seed.
+    base: RenderContext,
+}
+
 struct Shared<'e> {
     engine: &'e Engine,
+    /// Every stream of the run; stream 0 is the first output's.
+    streams: Vec<Stream>,
+    /// Presenters started and past their own set-up (allocation counting waits for all of them:
+    /// presenters of different streams do not wait for each other, so one may be far into its
+    /// run before another has started).
+    presenters_ready: AtomicUsize,
+    /// Presenters of the run.
+    presenters: usize,
     state: Mutex<State>,
     work_cv: Condvar,
     ready_cv: Condvar,
@@ -510,21 +592,63 @@ impl Engine {
     }
 
     /// Plays the scene to `outputs`, one presenter thread each, with workers rendering ahead;
-    /// returns the report when every presenter is done.
+    /// returns the report when every presenter is done. Every output shows the frames of the
+    /// engine's seed: [`Engine::run_with`] gives outputs seeds of their own.
     ///
     /// # Errors
     /// An output failing to begin, present or finish; a thread that could not start. Threads are
     /// joined in every case.
     pub fn run(&self, outputs: Vec<Box<dyn Output>>, opts: RunOptions) -> Result<RunReport, EngineError> {
+        self.run_with(outputs.into_iter().map(|o| (o, OutputOptions::default())).collect(), opts)
+    }
+
+    /// [`Engine::run`] with options per output: an output whose
+    /// [`seed_offset`](OutputOptions::seed_offset) gives another effective seed
+    /// (`seed.wrapping_add(seed_offset)`) is shown the frames of that seed. Outputs with the same
+    /// effective seed share one **stream** (each tick rendered once for all of them); each
+    /// stream has its own cache key ([`SceneKey::for_seed`]) and context, the workers claim
+    /// across all streams (lowest tick first, round robin among equal ticks) and the cache's
+    /// byte budget is shared: each stream's look-ahead is bounded by its share.
+    ///
+    /// # Errors
+    /// As [`Engine::run`].
+    #[allow(clippy::too_many_lines)]
+    pub fn run_with(
+        &self,
+        outputs: Vec<(Box<dyn Output>, OutputOptions)>,
+        opts: RunOptions,
+    ) -> Result<RunReport, EngineError> {
         let rss_start = resident_kib();
         self.control.clear_stop();
         let cfg = &self.config;
+        // Streams in order of first use; each output's stream.
+        let mut streams: Vec<Stream> = Vec::new();
+        let mut presenter_stream = Vec::with_capacity(outputs.len());
+        for (_, o) in &outputs {
+            let seed = o.effective_seed(self.base.seed);
+            let s = match streams.iter().position(|st| st.base.seed == seed) {
+                Some(s) => s,
+                None => {
+                    let base = RenderContext { seed, ..self.base };
+                    streams.push(Stream { key: self.key.for_seed(self.base.seed, seed), base });
+                    streams.len() - 1
+                }
+            };
+            presenter_stream.push(s);
+        }
+        if streams.is_empty() {
+            streams.push(Stream { key: self.key, base: self.base });
+        }
+        let (outputs, output_options): (Vec<Box<dyn Output>>, Vec<OutputOptions>) =
+            outputs.into_iter().unzip();
+        let n_streams = streams.len();
         let workers = if cfg.render_ahead { cfg.workers } else { 0 };
         let presenters = outputs.len().max(1);
         let cap = (cfg.cache_bytes / self.frame_bytes.max(1)).max(1) as u64;
         let rate = self.base.timebase.rate();
         let quarter_second = u64::from(rate.as_f64().ceil() as u32 / 4).max(1);
-        let max = cfg.max_lookahead.max(1).min(cap);
+        // The byte budget is shared: each stream's window gets its share.
+        let max = cfg.max_lookahead.max(1).min((cap / n_streams as u64).max(1));
         let (min, initial) = if opts.paced {
             let min = if cfg.min_lookahead > 0 {
                 cfg.min_lookahead
@@ -541,7 +665,7 @@ impl Engine {
         // at once: the window's frames, up to one stale frame per worker not yet evicted, one in
         // flight per worker, and three per presenter (shown, previous, being released). The pool
         // holds them all, so recycling never drops a buffer that would have to be reallocated.
-        let slots = max as usize + 2 * workers + 3 * presenters + 2;
+        let slots = max as usize * n_streams + 2 * workers + 3 * presenters + 2;
         let buffers_bound = slots;
         let entries = self.control.entries().map_or(0, |e| e.entries().min(MAX_TIMED_ENTRIES));
         let info = RunInfo {
@@ -551,17 +675,24 @@ impl Engine {
             scene: opts.scene_name.clone(),
             frames: opts.frames,
         };
+        let lows: Vec<(SceneKey, Tick)> = streams.iter().map(|st| (st.key, 0)).collect();
         let shared = Shared {
             engine: self,
+            streams,
+            presenters_ready: AtomicUsize::new(0),
+            presenters: outputs.len(),
             state: Mutex::new(State {
                 cache: FrameCache::with_slots(if cfg.render_ahead { cfg.cache_bytes } else { 0 }, slots),
                 pool: Vec::with_capacity(buffers_bound),
                 buffers: 0,
                 buffers_extra: workers + 3 * presenters,
-                cursor: 0,
-                in_flight: Vec::with_capacity(workers + presenters),
+                lows,
+                sched: (0..n_streams)
+                    .map(|_| StreamSched { cursor: 0, in_flight: Vec::with_capacity(workers + presenters) })
+                    .collect(),
                 presenter_ticks: vec![0; outputs.len()],
-                low: 0,
+                presenter_stream: presenter_stream.clone(),
+                next_stream: 0,
                 end: opts.frames.unwrap_or(Tick::MAX),
                 window: Window::new(min, max, initial),
                 idle_waiting: 0,
@@ -581,7 +712,8 @@ impl Engine {
             scene_name: opts.scene_name.clone(),
         };
         let mut outputs = outputs;
-        for o in &mut outputs {
+        for (o, oo) in outputs.iter_mut().zip(&output_options) {
+            let info = RunInfo { seed: oo.effective_seed(self.base.seed), ..info.clone() };
             if let Err(error) = o.begin(&info) {
                 return Err(EngineError::Begin { output: o.name().to_string(), error });
             }
@@ -634,6 +766,7 @@ impl Engine {
             if spawn_error.is_none() {
                 for (idx, out) in outputs.into_iter().enumerate() {
                     let shared = &shared;
+                    let stream = &shared.streams[presenter_stream[idx]];
                     let log = opts.log.clone();
                     let frames = opts.frames;
                     let paced = opts.paced;
@@ -641,7 +774,7 @@ impl Engine {
                         s,
                         move || {
                             enter();
-                            presenter_loop(shared, idx, out, frames, paced, log.as_ref())
+                            presenter_loop(shared, idx, stream, out, frames, paced, log.as_ref())
                         },
                     ) {
                         Ok(h) => presenter_handles.push(h),
@@ -682,7 +815,11 @@ impl Engine {
                         ticks = ps.ticks;
                     }
                     controls.append(&mut ps.controls);
-                    report_outputs.push(finish_output_report(ps));
+                    let mut r = finish_output_report(ps);
+                    r.stream = presenter_stream[i];
+                    r.seed_offset = output_options[i].seed_offset;
+                    r.seed = output_options[i].effective_seed(self.base.seed);
+                    report_outputs.push(r);
                 }
                 Ok(Err(e)) => {
                     first_error.get_or_insert(e);
@@ -708,7 +845,7 @@ impl Engine {
         let st = shared.lock();
         let period_ms = 1e3 / rate.as_f64();
         let wall_s = wall.as_secs_f64();
-        let mut cache = st.cache.stats(self.key, st.low);
+        let mut cache = st.cache.stats(st.lows[0].0, st.lows[0].1);
         let sm = &st.samples;
         cache.bytes = sm.last_bytes;
         cache.frames = sm.last_frames;
@@ -737,6 +874,7 @@ impl Engine {
             size: self.base.size.to_string(),
             fps: rate.to_string(),
             seed: self.base.seed,
+            streams: n_streams,
             workers,
             paced: opts.paced,
             miss_policy: cfg.miss_policy,
@@ -855,7 +993,6 @@ fn rss_sampler(shared: &Shared<'_>) -> RssStats {
 
 fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
     let engine = shared.engine;
-    let key = engine.key;
     let entries = engine.control.entries().cloned();
     let mut renderer = Renderer::new(engine.config.draw_mode);
     let mut stats = WorkerStats { render: Histogram::new(), ..WorkerStats::default() };
@@ -870,8 +1007,9 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
     let _ = thread::current();
     {
         let mut scratch = Frame::new(engine.base.size);
-        let _ = render_caught(&mut renderer, &*engine.scene, &engine.base, &mut scratch);
-        if let Some(entries) = &entries {
+        for stream in &shared.streams {
+            let _ = render_caught(&mut renderer, &*engine.scene, &stream.base, &mut scratch);
+            let Some(entries) = &entries else { continue };
             let mut start: Tick = 0;
             for _ in 0..WARM_ENTRIES {
                 let next = entries.next_start(start);
@@ -880,12 +1018,8 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
                 let last = next.map_or(start, |n| n.saturating_sub(1));
                 for t in [start, middle, last] {
                     if t != 0 && !shared.stopped() {
-                        let _ = render_caught(
-                            &mut renderer,
-                            &*engine.scene,
-                            &engine.base.at_tick(t),
-                            &mut scratch,
-                        );
+                        let ctx = stream.base.at_tick(t);
+                        let _ = render_caught(&mut renderer, &*engine.scene, &ctx, &mut scratch);
                     }
                 }
                 match next {
@@ -902,10 +1036,9 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
         if shared.stopped() {
             break;
         }
-        let low = st.low;
-        let State { cache, pool, .. } = &mut *st;
-        cache.evict_behind(key, low, pool);
-        let Some(tick) = st.claim(key) else {
+        let State { cache, pool, lows, .. } = &mut *st;
+        cache.evict_stale_among(lows, pool);
+        let Some((s, tick)) = st.claim() else {
             st.idle_events += 1;
             st.idle_waiting += 1;
             st = shared
@@ -922,7 +1055,8 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
         // When the window has grown past the buffers allocated so far, allocate every buffer it
         // can now use at once, here on the worker: so a window that fills slowly does not keep
         // allocating frame by frame later, and steady state allocates nothing.
-        let target = (st.window.stats.current as usize + st.buffers_extra).min(st.pool.capacity());
+        let target = (st.window.stats.current as usize * shared.streams.len() + st.buffers_extra)
+            .min(st.pool.capacity());
         let extra = target.saturating_sub(st.buffers);
         st.buffers += extra;
         drop(st);
@@ -941,7 +1075,8 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
 
         let mut frame = recycled.unwrap_or_else(|| Arc::new(Frame::new(engine.base.size)));
         let started = Instant::now();
-        let ctx = engine.base.at_tick(tick);
+        let stream = &shared.streams[s];
+        let ctx = stream.base.at_tick(tick);
         let mut faulted = false;
         if let Some(buf) = Arc::get_mut(&mut frame) {
             let mut result = render_caught(&mut renderer, &*engine.scene, &ctx, buf);
@@ -968,16 +1103,15 @@ fn worker_loop(shared: &Shared<'_>) -> WorkerStats {
         let entry = entries.as_ref().map(|e| e.entry_at(tick));
 
         st = shared.lock();
-        st.in_flight.retain(|&t| t != tick);
+        st.sched[s].in_flight.retain(|&t| t != tick);
         st.render_ewma_ns = if st.render_ewma_ns == 0 { ns } else { (st.render_ewma_ns * 7 + ns) / 8 };
         if let Some(slot) = entry.and_then(|e| st.entry_render.get_mut(e)) {
             slot.0 += ns;
             slot.1 += 1;
         }
-        let low = st.low;
-        let State { cache, pool, .. } = &mut *st;
-        if tick >= low {
-            cache.insert(key, tick, CachedFrame { frame, render_ns: ns, faulted }, low, pool);
+        let State { cache, pool, lows, .. } = &mut *st;
+        if tick >= lows[s].1 {
+            cache.insert_among(stream.key, tick, CachedFrame { frame, render_ns: ns, faulted }, lows, pool);
         } else {
             recycle(pool, frame);
         }
@@ -1007,6 +1141,7 @@ fn tick_nanos(tb: tickframe_core::Timebase, k: u64) -> u64 {
 fn presenter_loop(
     shared: &Shared<'_>,
     idx: usize,
+    stream: &Stream,
     mut out: Box<dyn Output>,
     frames: Option<u64>,
     paced: bool,
@@ -1018,8 +1153,10 @@ fn presenter_loop(
     let engine = shared.engine;
     let control = &engine.control;
     let cfg = &engine.config;
-    let key = engine.key;
-    let tb = engine.base.timebase;
+    // This output's stream: its cache key and context (seed).
+    let key = stream.key;
+    let base = stream.base;
+    let tb = base.timebase;
     // `frames` bounds the deadlines `k`; the ticks shown follow the timeline (seeks, pauses).
     let end = frames.unwrap_or(u64::MAX);
     let realtime = out.is_realtime();
@@ -1029,7 +1166,7 @@ fn presenter_loop(
     } else {
         ps.report.presenter_priority = "normal".to_string();
     }
-    let mut black = Frame::new(engine.base.size);
+    let mut black = Frame::new(base.size);
     black.pixels_mut().fill(Rgba::BLACK);
     let mut inline = Inline { renderer: Renderer::new(cfg.draw_mode), frame: black };
     let mut status = String::with_capacity(160);
@@ -1096,6 +1233,7 @@ fn presenter_loop(
     let mut buffers_changed_at = 0;
     let mut completed = false;
     let mut stopped_by_output = false;
+    shared.presenters_ready.fetch_add(1, Ordering::AcqRel);
     loop {
         if k >= end {
             completed = true;
@@ -1238,9 +1376,7 @@ fn presenter_loop(
                             got = Some(c.clone());
                             break;
                         }
-                        if !st.in_flight.contains(&tick) && st.cursor > tick {
-                            st.cursor = tick;
-                        }
+                        st.reschedule(idx, tick);
                         if st.idle_waiting > 0 {
                             shared.work_cv.notify_all();
                         }
@@ -1299,7 +1435,7 @@ fn presenter_loop(
         }
 
         if let Shown::Inline = shown {
-            let ctx = engine.base.at_tick(tick);
+            let ctx = base.at_tick(tick);
             let started = Instant::now();
             if let Err(first) = render_caught(&mut inline.renderer, &*engine.scene, &ctx, &mut inline.frame)
                 && render_caught(&mut inline.renderer, &*engine.scene, &ctx, &mut inline.frame).is_err()
@@ -1413,9 +1549,14 @@ fn presenter_loop(
             cache_hit: hit,
             repeated: matches!(shown, Shown::Previous),
             output: u16::try_from(idx).unwrap_or(u16::MAX),
+            seed: base.seed,
             device_hash: out.last_device_hash(),
         });
-        if ps.alloc_mark.is_none() && warm > 0 && ps.report.presented >= warm {
+        if ps.alloc_mark.is_none()
+            && warm > 0
+            && ps.report.presented >= warm
+            && shared.presenters_ready.load(Ordering::Acquire) >= shared.presenters
+        {
             ps.alloc_mark = Some((ps.report.presented, engine.alloc_counter.map_or(0, |c| c())));
             if idx == 0 {
                 shared.warm.store(true, Ordering::Release);

@@ -73,7 +73,7 @@ pub use log::{
     FRAME_TARGET, FrameLog, FrameLogLayer, FrameLogWriter, FrameRecord, LogStats, emit_frame_event,
     frame_log_dispatch,
 };
-pub use output::{NullOutput, Output, RunInfo};
+pub use output::{NullOutput, Output, OutputOptions, RunInfo};
 pub use report::{
     EntryRenderTime, FaultRecord, OutputReport, Percentiles, RunReport, WindowStats, physical_memory_kib,
     resident_kib,

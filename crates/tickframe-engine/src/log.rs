@@ -52,6 +52,9 @@ pub struct FrameRecord {
     pub repeated: bool,
     /// Which output (index into the run's outputs).
     pub output: u16,
+    /// The seed the frame was rendered with (the run's seed plus the output's seed offset), so
+    /// a trace of one output can be reproduced.
+    pub seed: u64,
     /// XXH3-64 of the bytes that actually left for the device after mapping and colour, for
     /// outputs that transform frames (LED controllers); `None` otherwise.
     pub device_hash: Option<u64>,
@@ -71,6 +74,7 @@ pub fn emit_frame_event(r: &FrameRecord) {
             cache_hit = r.cache_hit,
             repeated = r.repeated,
             output = r.output,
+            seed = r.seed,
             device_hash = hash,
         ),
         None => tracing::info!(
@@ -84,6 +88,7 @@ pub fn emit_frame_event(r: &FrameRecord) {
             cache_hit = r.cache_hit,
             repeated = r.repeated,
             output = r.output,
+            seed = r.seed,
         ),
     }
 }
@@ -102,6 +107,7 @@ impl Visit for RecordVisitor {
             "render_ns" => r.render_ns = value,
             "queue_depth" => r.queue_depth = u32::try_from(value).unwrap_or(u32::MAX),
             "output" => r.output = u16::try_from(value).unwrap_or(u16::MAX),
+            "seed" => r.seed = value,
             "device_hash" => r.device_hash = Some(value),
             _ => {}
         }
@@ -181,6 +187,7 @@ struct Line<'a> {
     cache: &'static str,
     repeated: bool,
     output: &'a str,
+    seed: u64,
     backend: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     device_hash: Option<Hex>,
@@ -244,6 +251,7 @@ fn write_all<W: Write>(
             cache: if r.cache_hit { "hit" } else { "miss" },
             repeated: r.repeated,
             output: name,
+            seed: r.seed,
             backend,
             device_hash: r.device_hash.map(Hex),
         };

@@ -13,12 +13,30 @@ pub struct RunInfo {
     pub size: Size,
     /// Frame rate.
     pub rate: FrameRate,
-    /// The run's seed.
+    /// The seed of this output's frames: the run's seed plus the output's
+    /// [`OutputOptions::seed_offset`] (wrapping).
     pub seed: u64,
     /// The scene file's path, or `<demo>`.
     pub scene: String,
     /// Frames that will be played, when known.
     pub frames: Option<u64>,
+}
+
+/// How one output of a run is played (given with it to [`Engine::run_with`](crate::Engine::run_with)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutputOptions {
+    /// Added to the run's seed (wrapping: `seed.wrapping_add(seed_offset)`) for this output's
+    /// frames; default 0 (the run's seed). Outputs with the same effective seed share one
+    /// stream of frames, rendered once; each other seed is a stream of its own (e.g. a
+    /// different photo order per monitor).
+    pub seed_offset: u64,
+}
+
+impl OutputOptions {
+    /// The seed this output's frames are rendered with, for a run at `seed`.
+    pub fn effective_seed(&self, seed: u64) -> u64 {
+        seed.wrapping_add(self.seed_offset)
+    }
 }
 
 /// A frame sink driven by a presenter thread: `begin`, then `present` per frame, then `finish`.

@@ -39,6 +39,12 @@ impl Percentiles {
 pub struct OutputReport {
     /// The output's name.
     pub output: String,
+    /// The seed of the frames this output showed: the run's seed plus `seed_offset` (wrapping).
+    pub seed: u64,
+    /// The output's seed offset (0 = the run's seed).
+    pub seed_offset: u64,
+    /// The output's stream (index; outputs with the same seed share one, rendered once).
+    pub stream: usize,
     /// The scheduling its presenter thread got: `realtime` (SCHED_FIFO), `raised` (a higher
     /// normal priority), `normal`.
     pub presenter_priority: String,
@@ -171,8 +177,10 @@ pub struct RunReport {
     pub size: String,
     /// Frame rate.
     pub fps: String,
-    /// Seed.
+    /// The run's seed (outputs with a seed offset show another one: see `outputs[].seed`).
     pub seed: u64,
+    /// Streams of frames rendered: one per distinct output seed.
+    pub streams: usize,
     /// Worker threads (0 in the naive loop).
     pub workers: usize,
     /// Paced by deadlines, or as fast as the slowest part allows.
@@ -290,9 +298,10 @@ impl RunReport {
         for o in &self.outputs {
             let _ = writeln!(
                 s,
-                "{} ({} priority): {} presented, {} dropped ({} skipped, {} repeated), {} late, {} send errors; interval p50 {:.2} p95 {:.2} p99 {:.2} max {:.2} ms; lateness p99 {:.2} max {:.2} ms; gaps >25/33/50 ms: {}/{}/{}",
+                "{} ({} priority, seed {}): {} presented, {} dropped ({} skipped, {} repeated), {} late, {} send errors; interval p50 {:.2} p95 {:.2} p99 {:.2} max {:.2} ms; lateness p99 {:.2} max {:.2} ms; gaps >25/33/50 ms: {}/{}/{}",
                 o.output,
                 o.presenter_priority,
+                o.seed,
                 o.presented,
                 o.dropped,
                 o.skipped,

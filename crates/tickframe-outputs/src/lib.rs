@@ -59,6 +59,6 @@ pub use screen::{DirtyScreen, ScreenError, ScreenReport, mono, rgb565, rgb888};
 pub use stats::SendStats;
 pub use target::{
     ARTNET_PORT, ArtNetTarget, DDP_PORT, DdpTarget, E131_PORT, E131Target, OPC_PORT, OpcTarget, OutputTarget,
-    UrlError, parse_output_url,
+    UrlError, parse_output_url, take_seed_offset,
 };
 pub use udp::{UdpDestination, UdpSender};

@@ -261,6 +261,55 @@ pub fn parse_output_url(url: &str) -> Result<OutputTarget, UrlError> {
     Ok(target)
 }
 
+/// Takes the `seed_offset=N` option off an output URL's query: returns the URL without it
+/// (what [`parse_output_url`] then takes) and `N`, when given. The option is not the device's:
+/// it tells `tickframe play` which seed this output's frames are rendered with (the run's seed
+/// plus `N`, wrapping), so several outputs can show different frames.
+///
+/// ```
+/// use tickframe_outputs::take_seed_offset;
+/// assert_eq!(
+///     take_seed_offset("ddp://10.0.0.5?id=2&seed_offset=1").unwrap(),
+///     ("ddp://10.0.0.5?id=2".to_string(), Some(1))
+/// );
+/// assert_eq!(take_seed_offset("ddp://10.0.0.5").unwrap(), ("ddp://10.0.0.5".to_string(), None));
+/// ```
+///
+/// # Errors
+/// [`UrlError`] when the value is not a whole number in `0..=18446744073709551615` or the option
+/// is given twice.
+pub fn take_seed_offset(url: &str) -> Result<(String, Option<u64>), UrlError> {
+    let example = match url.split_once("://").map(|(s, _)| s.to_ascii_lowercase()).as_deref() {
+        Some("ddp") => DDP_EXAMPLE,
+        Some("e131" | "sacn") => E131_EXAMPLE,
+        Some("artnet") => ARTNET_EXAMPLE,
+        Some("opc") => OPC_EXAMPLE,
+        _ => EXAMPLES,
+    };
+    let fail = |reason: String| UrlError { url: url.to_string(), reason, example };
+    let Some((head, query)) = url.split_once('?') else { return Ok((url.to_string(), None)) };
+    let mut offset = None;
+    let mut kept: Vec<&str> = Vec::new();
+    for part in query.split('&') {
+        match part.split_once('=') {
+            Some((k, v)) if k.eq_ignore_ascii_case("seed_offset") => {
+                if offset.is_some() {
+                    return Err(fail("`seed_offset` is given twice".into()));
+                }
+                offset = Some(v.parse::<u64>().map_err(|_| {
+                    fail(format!(
+                        "`seed_offset={v}` is not a whole number in 0..={} (this output's seed is the run's seed plus it)",
+                        u64::MAX
+                    ))
+                })?);
+            }
+            _ => kept.push(part),
+        }
+    }
+    let rest = if kept.is_empty() { head.to_string() } else { format!("{head}?{}", kept.join("&")) };
+    Ok((rest, offset))
+}
+
 fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
     if authority.contains('@') {
         return Err("user information (`user@`) is not allowed".into());
@@ -471,6 +520,24 @@ mod tests {
         assert!(t.check_frame_len(65_535).is_ok());
         assert!(t.check_frame_len(65_536).unwrap_err().to_string().contains("65535 bytes"));
         assert!(parse_output_url("ddp://x").unwrap().check_frame_len(1 << 30).is_ok());
+    }
+
+    #[test]
+    fn the_seed_offset_comes_off_the_url() {
+        assert_eq!(
+            take_seed_offset("e131://multicast?universe=3&seed_offset=2&sync=63999").unwrap(),
+            ("e131://multicast?universe=3&sync=63999".to_string(), Some(2))
+        );
+        assert_eq!(take_seed_offset("opc://x?SEED_OFFSET=0").unwrap(), ("opc://x".to_string(), Some(0)));
+        let e = take_seed_offset("ddp://x?seed_offset=-1").unwrap_err().to_string();
+        assert!(e.contains("`seed_offset=-1` is not a whole number in 0..=18446744073709551615"), "{e}");
+        assert!(e.contains("expected e.g. `ddp://"), "{e}");
+        let e = take_seed_offset("ddp://x?seed_offset=1&seed_offset=2").unwrap_err().to_string();
+        assert!(e.contains("given twice"), "{e}");
+        // Left on the URL, it is not a device option.
+        assert!(
+            parse_output_url("ddp://x?seed_offset=1").unwrap_err().to_string().contains("unknown option")
+        );
     }
 
     #[test]

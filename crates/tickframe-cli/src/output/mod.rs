@@ -130,8 +130,18 @@ pub enum OutputSpec {
     Hub75(String),
 }
 
-fn parse_window(text: &str) -> Result<OutputSpec, String> {
-    let (mut fullscreen, mut monitor) = (false, None);
+/// The value of a `seed_offset=N` option.
+fn seed_offset_value(text: &str, v: &str) -> Result<u64, String> {
+    v.parse::<u64>().map_err(|_| {
+        format!(
+            "`{text}`: `seed_offset={v}` is not a whole number in 0..={} (this output's seed is the run's seed plus it, e.g. `window:monitor=1:seed_offset=1`)",
+            u64::MAX
+        )
+    })
+}
+
+fn parse_window(text: &str) -> Result<(OutputSpec, Option<u64>), String> {
+    let (mut fullscreen, mut monitor, mut seed_offset) = (false, None, None);
     for opt in text.split(':').skip(1) {
         match opt.split_once('=') {
             None if opt == "fullscreen" && !fullscreen => fullscreen = true,
@@ -140,14 +150,17 @@ fn parse_window(text: &str) -> Result<OutputSpec, String> {
                     format!("`{text}`: `monitor={n}` is not a monitor number (0 = the first)")
                 })?);
             }
+            Some(("seed_offset", v)) if seed_offset.is_none() => {
+                seed_offset = Some(seed_offset_value(text, v)?)
+            }
             _ => {
                 return Err(format!(
-                    "`{text}`: unknown or repeated window option `{opt}` (expected e.g. `window`, `window:fullscreen`, `window:monitor=1` or `window:fullscreen:monitor=0`)"
+                    "`{text}`: unknown or repeated window option `{opt}` (expected e.g. `window`, `window:fullscreen`, `window:monitor=1`, `window:fullscreen:monitor=0` or `window:monitor=1:seed_offset=1`)"
                 ));
             }
         }
     }
-    Ok(OutputSpec::Window { fullscreen, monitor })
+    Ok((OutputSpec::Window { fullscreen, monitor }, seed_offset))
 }
 
 impl OutputSpec {
@@ -157,11 +170,47 @@ impl OutputSpec {
     /// # Errors
     /// A message listing the accepted forms.
     pub fn parse(text: &str) -> Result<OutputSpec, String> {
+        match OutputSpec::parse_with_seed_offset(text)? {
+            (spec, None) => Ok(spec),
+            (_, Some(_)) => Err(format!(
+                "`{text}`: `seed_offset` is an option of `tickframe play` outputs only (a trace's frames are fixed)"
+            )),
+        }
+    }
+
+    /// [`OutputSpec::parse`] with an optional seed offset (this output's seed is the run's seed
+    /// plus it, wrapping): `window:…:seed_offset=N` among the window options, `?seed_offset=N`
+    /// in a controller URL's query (`ddp://10.0.0.5?seed_offset=1`), and a trailing
+    /// `:seed_offset=N` on the other forms (`null:seed_offset=1`, `png-dir:out:seed_offset=1`,
+    /// `hub75:rows=64:seed_offset=1`). `None` when not given.
+    ///
+    /// # Errors
+    /// As [`OutputSpec::parse`], and a value that is not a whole number in `0..=u64::MAX`.
+    pub fn parse_with_seed_offset(text: &str) -> Result<(OutputSpec, Option<u64>), String> {
+        if text == "window" || text.starts_with("window:") {
+            return parse_window(text);
+        }
+        if text.contains("://") {
+            let (url, offset) = tickframe_outputs::take_seed_offset(text).map_err(|e| e.to_string())?;
+            return Ok((OutputSpec::Device(url), offset));
+        }
+        match text.rsplit_once(":seed_offset=") {
+            Some((rest, v)) => {
+                let offset = seed_offset_value(text, v)?;
+                if rest.contains(":seed_offset=") {
+                    return Err(format!("`{text}`: `seed_offset` is given twice"));
+                }
+                Ok((OutputSpec::parse_plain(rest)?, Some(offset)))
+            }
+            None => Ok((OutputSpec::parse_plain(text)?, None)),
+        }
+    }
+
+    fn parse_plain(text: &str) -> Result<OutputSpec, String> {
         match text {
             "terminal" => Ok(OutputSpec::Terminal),
             "raw" => Ok(OutputSpec::Raw),
             "null" => Ok(OutputSpec::Null),
-            _ if text == "window" || text.starts_with("window:") => parse_window(text),
             _ if text.contains("://") => Ok(OutputSpec::Device(text.to_string())),
             _ if text == "hub75" || text.starts_with("hub75:") => Ok(OutputSpec::Hub75(text.to_string())),
             _ => match text.strip_prefix("png-dir:") {
@@ -169,7 +218,9 @@ impl OutputSpec {
                 _ => Err(format!(
                     "unknown output `{text}`: expected `terminal`, `window`, `window:fullscreen`, `png-dir:DIR`, \
                      `raw`, `null`, `hub75:rows=64,cols=64,chain=4`, or a controller URL such as `ddp://192.168.1.50`, \
-                     `e131://239.255.0.1?universe=1`, `artnet://10.0.0.7?universe=0`, `opc://localhost:7890`"
+                     `e131://239.255.0.1?universe=1`, `artnet://10.0.0.7?universe=0`, `opc://localhost:7890` \
+                     (any of them with a seed offset: `window:monitor=1:seed_offset=1`, `null:seed_offset=1`, \
+                     `ddp://192.168.1.50?seed_offset=1`)"
                 )),
             },
         }
@@ -182,5 +233,58 @@ impl OutputSpec {
             self,
             OutputSpec::Terminal | OutputSpec::Window { .. } | OutputSpec::Device(_) | OutputSpec::Hub75(_)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OutputSpec;
+
+    #[test]
+    fn seed_offsets_parse_on_every_output_form() {
+        let parse = OutputSpec::parse_with_seed_offset;
+        assert_eq!(
+            parse("window:monitor=1:seed_offset=1").unwrap(),
+            (OutputSpec::Window { fullscreen: false, monitor: Some(1) }, Some(1))
+        );
+        assert_eq!(
+            parse("window:seed_offset=3:fullscreen").unwrap(),
+            (OutputSpec::Window { fullscreen: true, monitor: None }, Some(3))
+        );
+        assert_eq!(parse("window").unwrap(), (OutputSpec::Window { fullscreen: false, monitor: None }, None));
+        assert_eq!(
+            parse("ddp://10.0.0.5?seed_offset=2&id=3").unwrap(),
+            (OutputSpec::Device("ddp://10.0.0.5?id=3".into()), Some(2))
+        );
+        assert_eq!(
+            parse("null:seed_offset=18446744073709551615").unwrap(),
+            (OutputSpec::Null, Some(u64::MAX))
+        );
+        assert_eq!(parse("png-dir:a:b:seed_offset=0").unwrap(), (OutputSpec::PngDir("a:b".into()), Some(0)));
+        assert_eq!(
+            parse("hub75:rows=32:seed_offset=1").unwrap(),
+            (OutputSpec::Hub75("hub75:rows=32".into()), Some(1))
+        );
+        assert_eq!(parse("null").unwrap(), (OutputSpec::Null, None));
+    }
+
+    #[test]
+    fn bad_seed_offsets_say_what_is_expected() {
+        let e = OutputSpec::parse_with_seed_offset("window:monitor=1:seed_offset=x").unwrap_err();
+        assert_eq!(
+            e,
+            "`window:monitor=1:seed_offset=x`: `seed_offset=x` is not a whole number in 0..=18446744073709551615 (this output's seed is the run's seed plus it, e.g. `window:monitor=1:seed_offset=1`)"
+        );
+        let e = OutputSpec::parse_with_seed_offset("window:seed_offset=1:seed_offset=2").unwrap_err();
+        assert!(e.contains("unknown or repeated window option `seed_offset=2`"), "{e}");
+        let e = OutputSpec::parse_with_seed_offset("null:seed_offset=-1").unwrap_err();
+        assert!(e.contains("`seed_offset=-1` is not a whole number"), "{e}");
+        let e = OutputSpec::parse_with_seed_offset("ddp://x?seed_offset=1.5").unwrap_err();
+        assert!(e.contains("`seed_offset=1.5` is not a whole number") && e.contains("ddp://"), "{e}");
+        let e = OutputSpec::parse_with_seed_offset("null:seed_offset=1:seed_offset=2").unwrap_err();
+        assert!(e.contains("given twice"), "{e}");
+        // Replaying a trace: the frames are fixed.
+        let e = OutputSpec::parse("window:seed_offset=1").unwrap_err();
+        assert!(e.contains("`tickframe play` outputs only"), "{e}");
     }
 }

@@ -5,4 +5,5 @@ mod common;
 mod foundation;
 mod outputs;
 mod play;
+mod seeds;
 mod trace;

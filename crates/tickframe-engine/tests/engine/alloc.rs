@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tickframe_core::RenderContext;
-use tickframe_engine::{Engine, EngineConfig, FrameLogWriter, NullOutput, Output, RunOptions, SceneKey};
+use tickframe_engine::{
+    Engine, EngineConfig, FrameLogWriter, NullOutput, Output, OutputOptions, RunOptions, SceneKey,
+};
 
 use crate::common::{Bars, fps, serial, size};
 
@@ -80,13 +82,16 @@ fn engine(workers: usize) -> Engine {
 }
 
 /// Allocations in the steady state of an unpaced 4000-frame run (and a description of the run),
-/// with or without a frame log.
-fn unpaced_allocs(workers: usize, log: bool) -> (f64, String) {
-    let writer =
-        log.then(|| FrameLogWriter::start(std::io::sink(), 1 << 12, vec!["null".into()], "cpu").unwrap());
-    let outputs: Vec<Box<dyn Output>> = vec![Box::new(NullOutput)];
+/// with or without a frame log, to one output per seed offset in `offsets`.
+fn unpaced_allocs(workers: usize, log: bool, offsets: &[u64]) -> (f64, String) {
+    let names = offsets.iter().map(|_| "null".to_string()).collect();
+    let writer = log.then(|| FrameLogWriter::start(std::io::sink(), 1 << 12, names, "cpu").unwrap());
+    let outputs: Vec<(Box<dyn Output>, OutputOptions)> = offsets
+        .iter()
+        .map(|&seed_offset| (Box::new(NullOutput) as Box<dyn Output>, OutputOptions { seed_offset }))
+        .collect();
     let report = engine(workers)
-        .run(
+        .run_with(
             outputs,
             RunOptions {
                 frames: Some(4000),
@@ -97,30 +102,44 @@ fn unpaced_allocs(workers: usize, log: bool) -> (f64, String) {
         .unwrap();
     if let Some(w) = writer {
         let stats = w.finish();
-        assert_eq!(stats.written + stats.dropped, 4000, "{stats:?}");
+        assert_eq!(stats.written + stats.dropped, 4000 * offsets.len() as u64, "{stats:?}");
     }
-    let o = &report.outputs[0];
-    let per_frame = o.allocs_per_frame.expect("counted");
-    assert!(o.allocs_sample_frames >= 1000, "measured over {} frames", o.allocs_sample_frames);
-    (
-        (per_frame * o.allocs_sample_frames as f64).round(),
-        format!("buffers {} window {:?}; {}", report.frame_buffers, report.window, report.summary()),
-    )
+    let mut allocs = 0.0;
+    for o in &report.outputs {
+        let per_frame = o.allocs_per_frame.expect("counted");
+        assert!(o.allocs_sample_frames >= 1000, "measured over {} frames", o.allocs_sample_frames);
+        allocs += (per_frame * o.allocs_sample_frames as f64).round();
+    }
+    (allocs, format!("buffers {} window {:?}; {}", report.frame_buffers, report.window, report.summary()))
 }
 
 #[test]
 fn steady_state_presents_without_allocating_unpaced() {
     let _g = quiet();
     for workers in [1, 2, 4] {
-        let (allocs, info) = unpaced_allocs(workers, false);
+        let (allocs, info) = unpaced_allocs(workers, false, &[0]);
         assert!(allocs == 0.0, "{workers} workers: {allocs} allocations in steady state; {info}");
+    }
+}
+
+#[test]
+fn steady_state_with_two_streams_allocates_nothing() {
+    let _g = quiet();
+    for (workers, log) in [(1, false), (2, false), (2, true)] {
+        // Outputs on seeds 1, 2 and 1 again: two streams sharing the cache.
+        let (allocs, info) = unpaced_allocs(workers, log, &[0, 1, 0]);
+        assert!(
+            allocs == 0.0,
+            "{workers} workers, log {log}, two streams: {allocs} allocations in steady state; {info}"
+        );
+        assert!(info.contains("seed 2"), "{info}");
     }
 }
 
 #[test]
 fn steady_state_frame_events_through_the_tracing_layer_allocate_nothing() {
     let _g = quiet();
-    let (allocs, info) = unpaced_allocs(2, true);
+    let (allocs, info) = unpaced_allocs(2, true, &[0]);
     assert!(allocs == 0.0, "{allocs} allocations in steady state with a frame log; {info}");
 }
 

@@ -74,3 +74,38 @@ fn eviction_keeps_within_the_byte_budget_in_the_documented_order() {
     assert!(s.evictions > 0 && s.hits == 0);
     assert!(pool.len() <= pool.capacity() && pool.capacity() == 16, "recycling never grows the pool");
 }
+
+#[test]
+fn streams_share_the_budget_and_evict_behind_their_own_low() {
+    let _g = serial();
+    let (a, b, gone) = (SceneKey(1), SceneKey(2), SceneKey(3));
+    let mut pool = Vec::with_capacity(16);
+    let mut c = FrameCache::new(6 * FB, FB);
+    // Stream a's presenters need tick 10 on, b's tick 2 on.
+    let lows = [(a, 10), (b, 2)];
+    assert!(c.insert_among(gone, 0, frame(), &[(gone, 0)], &mut pool));
+    for t in 10..13 {
+        assert!(c.insert_among(a, t, frame(), &lows, &mut pool));
+    }
+    for t in 2..4 {
+        assert!(c.insert_among(b, t, frame(), &lows, &mut pool));
+    }
+    // Full (6 frames). The next insert evicts the key no stream uses, not another stream's
+    // frames, although their ticks are higher than b's.
+    assert!(c.insert_among(b, 4, frame(), &lows, &mut pool));
+    assert!(!c.contains(gone, 0));
+    assert!((10..13).all(|t| c.contains(a, t)) && (2..5).all(|t| c.contains(b, t)));
+    // Nothing stale: the frame furthest ahead of its own stream's low goes (a's 12 is 2 ahead,
+    // b's 4 is 2 ahead; b's 5 would be 3 ahead and is refused).
+    assert!(!c.insert_among(b, 5, frame(), &lows, &mut pool));
+    assert!(c.insert_among(a, 11, frame(), &lows, &mut pool), "a replacement always fits");
+    // b moves on to 4: its 2 and 3 are stale, a's frames are not.
+    let lows = [(a, 10), (b, 4)];
+    assert_eq!(c.evict_stale_among(&lows, &mut pool), 2);
+    assert!((10..13).all(|t| c.contains(a, t)) && c.contains(b, 4));
+    // A frame of a key no stream uses is refused.
+    assert!(!c.insert_among(gone, 20, frame(), &lows, &mut pool));
+    // Lookups never cross keys.
+    assert!(c.get(b, 10).is_none() && c.get(a, 4).is_none());
+    assert!(c.bytes() <= 6 * FB);
+}

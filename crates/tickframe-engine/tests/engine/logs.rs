@@ -53,6 +53,7 @@ fn every_presented_frame_is_logged_as_a_json_line() {
     }
     assert_eq!(lines[0]["backend"], "cpu");
     assert_eq!(lines[0]["output"], "null");
+    assert!(lines.iter().all(|l| l["seed"] == 1), "every record names the seed");
     assert!(lines.windows(2).all(|w| w[0]["tick"].as_u64() < w[1]["tick"].as_u64()));
 }
 

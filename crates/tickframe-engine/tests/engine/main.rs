@@ -12,3 +12,4 @@ mod faults;
 mod logs;
 mod pacing;
 mod soak;
+mod streams;

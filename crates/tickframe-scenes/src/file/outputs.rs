@@ -17,6 +17,7 @@ use crate::params::{Location, did_you_mean};
 /// brightness = 180
 /// order = "grb"
 /// power_limit_ma = 8000
+/// seed_offset = 1               # this output's frames at the run's seed + 1
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct SceneOutput {
@@ -39,10 +40,24 @@ pub struct SceneOutput {
     pub power_limit_ma: Option<u64>,
     /// Channel order (`order`): rgb, rbg, grb, gbr, brg, bgr; default rgb.
     pub order: Option<String>,
+    /// Added to the run's seed (wrapping) for this output's frames (`seed_offset`, a whole
+    /// number ≥ 0), e.g. a different photo order per monitor; `None` when not given (0).
+    pub seed_offset: Option<u64>,
+    /// Where `seed_offset` is written (for a conflict with a `seed_offset` in `url`).
+    pub seed_offset_at: Option<Location>,
 }
 
-const KEYS: [&str; 8] =
-    ["url", "led_map", "led_panels", "led_map_lenient", "gamma", "brightness", "power_limit_ma", "order"];
+const KEYS: [&str; 9] = [
+    "url",
+    "led_map",
+    "led_panels",
+    "led_map_lenient",
+    "gamma",
+    "brightness",
+    "power_limit_ma",
+    "order",
+    "seed_offset",
+];
 
 type Res<T> = Result<T, (Location, String)>;
 
@@ -166,7 +181,10 @@ fn describe_output(t: &Table, i: usize, base_dir: &Path) -> Res<SceneOutput> {
             }
         },
     };
+    let seed_offset_at = t.get("seed_offset").map(|e| e.item.at);
     Ok(SceneOutput {
+        seed_offset: int("seed_offset", i64::MAX)?.map(|v| v as u64),
+        seed_offset_at,
         url,
         url_at,
         led_map,
@@ -195,6 +213,7 @@ mod tests {
         assert_eq!(f.outputs[0].led_map.as_deref(), Some(Path::new("/show/maps/cube.json")));
         assert_eq!(f.outputs[0].gamma, Some(2.0));
         assert_eq!(f.outputs[1].led_map.as_deref(), Some(Path::new("serpentine")));
+        assert_eq!(f.outputs[0].seed_offset, None);
         let e = parse_scene_str(
             "scene = \"solid\"\n[display]\nwidth = 2\nheight = 2\n[[output]]\nled_map = \"x.csv\"\n",
             "s.toml",
@@ -204,5 +223,27 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert_eq!(e, "s.toml:5:1: `output[0]`: missing `url` (e.g. `url = \"ddp://10.0.0.5\"`)");
+    }
+
+    #[test]
+    fn seed_offsets_are_whole_numbers_located_on_error() {
+        let text = "scene = \"solid\"\n[display]\nwidth = 2\nheight = 2\n[[output]]\nurl = \"window\"\nseed_offset = 3\n";
+        let f = parse_scene_str(text, "s.toml", Path::new("."), &Overrides::default()).unwrap();
+        assert_eq!(f.outputs[0].seed_offset, Some(3));
+        assert_eq!(f.outputs[0].seed_offset_at.map(|l| (l.line, l.column)), Some((7, 15)));
+        for bad in ["-1", "1.5", "\"1\""] {
+            let text = format!(
+                "scene = \"solid\"\n[display]\nwidth = 2\nheight = 2\n[[output]]\nurl = \"window\"\nseed_offset = {bad}\n"
+            );
+            let e = parse_scene_str(&text, "s.toml", Path::new("."), &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                e,
+                format!(
+                    "s.toml:7:15: `output[0].seed_offset`: expected a whole number in 0..=9223372036854775807, found {bad}"
+                )
+            );
+        }
     }
 }
