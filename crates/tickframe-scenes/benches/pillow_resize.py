@@ -2,7 +2,7 @@
 same filter: decode target/bench-assets/photo-2560x1438.jpg and scale its centred
 2556.4x1438 crop (the display's aspect) to exactly 1920x1080 with Lanczos-3.
 
-One command (from the repository root; `pip install pillow` first):
+One command (from the repository root; `pip install pillow numpy` first):
 
     python3 crates/tickframe-scenes/benches/pillow_resize.py
 

@@ -123,6 +123,58 @@ fn photo(c: &mut Criterion) {
     });
     g.finish();
 
+    // The split of the fill case: each step alone, on the same file.
+    let mut g = c.benchmark_group("photo-2560x1438-split");
+    g.sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    let zune = |cs: zune_core::colorspace::ColorSpace| {
+        zune_core::options::DecoderOptions::default().jpeg_set_out_colorspace(cs).set_strict_mode(false)
+    };
+    let decode = |cs| {
+        zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(&jpeg), zune(cs))
+            .decode()
+            .unwrap()
+    };
+    use zune_core::colorspace::ColorSpace;
+    g.bench_function("zune-decode-rgb", |bench| bench.iter(|| black_box(decode(ColorSpace::RGB))));
+    g.bench_function("zune-decode-rgba", |bench| bench.iter(|| black_box(decode(ColorSpace::RGBA))));
+    let cw = 1438.0 * 1920.0 / 1080.0;
+    let crop = ((2560.0 - cw) / 2.0, 0.0, cw, 1438.0);
+    let lanczos = fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::Lanczos3);
+    let opts = fast_image_resize::ResizeOptions::new()
+        .resize_alg(lanczos)
+        .crop(crop.0, crop.1, crop.2, crop.3)
+        .use_alpha(false);
+    for (name, cs, pt) in [
+        ("scale-u8x3", ColorSpace::RGB, fast_image_resize::PixelType::U8x3),
+        ("scale-u8x4", ColorSpace::RGBA, fast_image_resize::PixelType::U8x4),
+    ] {
+        let src = decode(cs);
+        let src = fast_image_resize::images::ImageRef::new(2560, 1438, &src, pt).unwrap();
+        g.bench_function(format!("{name}-fresh"), |bench| {
+            bench.iter(|| {
+                let mut dst = fast_image_resize::images::Image::new(1920, 1080, pt);
+                fast_image_resize::Resizer::new().resize(&src, &mut dst, &opts).unwrap();
+                black_box(dst)
+            })
+        });
+        let mut dst = fast_image_resize::images::Image::new(1920, 1080, pt);
+        let mut resizer = fast_image_resize::Resizer::new();
+        g.bench_function(format!("{name}-reused"), |bench| {
+            bench.iter(|| {
+                resizer.resize(&src, &mut dst, &opts).unwrap();
+                black_box(&dst);
+            })
+        });
+    }
+    let rgb = vec![7u8; 1920 * 1080 * 3];
+    g.bench_function("rgb-to-frame", |bench| {
+        bench.iter(|| {
+            let px: Vec<Rgba> = rgb.chunks_exact(3).map(|s| Rgba::rgb(s[0], s[1], s[2])).collect();
+            black_box(Frame::from_pixels(size, px).unwrap())
+        })
+    });
+    g.finish();
+
     // A photo more than twice the display: decoded at 1/2 size (DCT scaling) then resampled,
     // against the full-size decode.
     let big = photo_jpeg(5120, 2876);

@@ -10,11 +10,15 @@
 //! hierarchical) are left to the decoder. About 80 lines of Huffman walking, written here
 //! because no decoder crate reports an early end of a scan.
 
-/// A canonical Huffman table: an 8-bit lookup for short codes, then per-length limits.
+/// Codes of at most this many bits are found with one lookup.
+const FAST_BITS: usize = 10;
+
+/// A canonical Huffman table: a [`FAST_BITS`]-bit lookup for short codes, then per-length
+/// limits.
 struct Huffman {
-    /// `(length << 8) | symbol` for codes of at most 8 bits, indexed by the next 8 bits; 0 when
-    /// the code is longer.
-    fast: [u16; 256],
+    /// `(length << 8) | symbol` for codes of at most [`FAST_BITS`] bits, indexed by the next
+    /// [`FAST_BITS`] bits; 0 when the code is longer.
+    fast: [u16; 1 << FAST_BITS],
     /// The largest code of each length (-1: none), for lengths 1..=16.
     max_code: [i32; 17],
     /// Index into `values` of the first code of each length, minus that code.
@@ -24,7 +28,8 @@ struct Huffman {
 
 impl Huffman {
     fn new(counts: &[u8; 16], symbols: &[u8]) -> Result<Huffman, String> {
-        let mut h = Huffman { fast: [0; 256], max_code: [-1; 17], offset: [0; 17], values: [0; 256] };
+        let mut h =
+            Huffman { fast: [0; 1 << FAST_BITS], max_code: [-1; 17], offset: [0; 17], values: [0; 256] };
         if symbols.len() > 256 {
             return Err("a Huffman table with more than 256 symbols".into());
         }
@@ -35,8 +40,8 @@ impl Huffman {
             if n > 0 {
                 h.offset[len] = k as i32 - code;
                 for _ in 0..n {
-                    if len <= 8 {
-                        let shift = 8 - len;
+                    if len <= FAST_BITS {
+                        let shift = FAST_BITS - len;
                         let base = (code as usize) << shift;
                         for e in &mut h.fast[base..base + (1 << shift)] {
                             *e = ((len as u16) << 8) | u16::from(symbols[k]);
@@ -78,6 +83,24 @@ impl<'a> Bits<'a> {
     }
 
     fn fill(&mut self) {
+        // The common case: the next eight bytes hold no `FF` (no stuffing, no marker), so as
+        // many of them as fit go in at once.
+        if !self.at_marker
+            && let Some(chunk) = self.data.get(self.pos..self.pos + 8)
+        {
+            let word = u64::from_be_bytes(chunk.try_into().expect("eight bytes"));
+            let inverted = !word;
+            let has_ff = inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080;
+            if has_ff == 0 {
+                // 1..=8 whole bytes fit below the `n` valid bits.
+                let take = (64 - self.n) / 8;
+                let kept = if take == 8 { word } else { word & !(u64::MAX >> (8 * take)) };
+                self.acc |= kept.checked_shr(self.n).unwrap_or(0);
+                self.n += 8 * take;
+                self.pos += take as usize;
+                return;
+            }
+        }
         while self.n <= 56 {
             let byte = if self.at_marker {
                 self.phantom += 8;
@@ -103,19 +126,20 @@ impl<'a> Bits<'a> {
         }
     }
 
-    fn consume(&mut self, k: u32) -> Result<(), String> {
+    #[inline]
+    fn consume(&mut self, k: u32) -> Result<(), &'static str> {
         if k > self.n {
             self.fill();
         }
         if k > self.n - self.phantom {
-            return Err(EARLY_END.into());
+            return Err(EARLY_END);
         }
         self.acc = self.acc.checked_shl(k).unwrap_or(0);
         self.n -= k;
         Ok(())
     }
 
-    fn get(&mut self, k: u32) -> Result<u32, String> {
+    fn get(&mut self, k: u32) -> Result<u32, &'static str> {
         if k == 0 {
             return Ok(0);
         }
@@ -127,28 +151,45 @@ impl<'a> Bits<'a> {
         Ok(v)
     }
 
-    fn symbol(&mut self, h: &Huffman) -> Result<u8, String> {
+    fn symbol(&mut self, h: &Huffman) -> Result<u8, &'static str> {
         if self.n < 16 {
             self.fill();
         }
         let peek = (self.acc >> 48) as u32;
-        let e = h.fast[(peek >> 8) as usize];
+        let e = h.fast[(peek >> (16 - FAST_BITS)) as usize];
         if e != 0 {
             self.consume(u32::from(e >> 8))?;
             return Ok(e as u8);
         }
-        for len in 9..=16usize {
+        for len in FAST_BITS + 1..=16 {
             let code = (peek >> (16 - len)) as i32;
             if code <= h.max_code[len] {
                 let i = (h.offset[len] + code) as usize;
                 self.consume(len as u32)?;
-                return h.values.get(i).copied().ok_or_else(|| "corrupt: a bad Huffman code".to_string());
+                return h.values.get(i).copied().ok_or("corrupt: a bad Huffman code");
             }
         }
         if self.phantom > 0 && self.n - self.phantom < 16 {
-            return Err(EARLY_END.into());
+            return Err(EARLY_END);
         }
-        Err("corrupt: a bad Huffman code".into())
+        Err("corrupt: a bad Huffman code")
+    }
+
+    /// A symbol, then the `symbol & 15` extra bits after it skipped (a DC difference's or an
+    /// AC coefficient's value bits): the symbol. One step for the common short code.
+    #[inline]
+    fn symbol_skip_extra(&mut self, h: &Huffman) -> Result<u8, &'static str> {
+        if self.n < 32 {
+            self.fill();
+        }
+        let e = h.fast[(self.acc >> (64 - FAST_BITS)) as usize];
+        if e != 0 {
+            self.consume(u32::from(e >> 8) + u32::from(e & 15))?;
+            return Ok(e as u8);
+        }
+        let s = self.symbol(h)?;
+        self.consume(u32::from(s & 15))?;
+        Ok(s)
     }
 
     /// Drops the bits left in the current byte and moves to the next marker: the position of
@@ -376,8 +417,7 @@ impl Scan<'_> {
                         if refine {
                             bits.consume(1)?;
                         } else {
-                            let s = bits.symbol(dt.ok_or_else(no_table)?)?;
-                            bits.consume(u32::from(s & 15))?;
+                            bits.symbol_skip_extra(dt.ok_or_else(no_table)?)?;
                         }
                     } else {
                         let mask = &mut nonzero[c][uy * stride + ux];
@@ -395,12 +435,11 @@ impl Scan<'_> {
     }
 }
 
-fn block_sequential(bits: &mut Bits<'_>, dc: &Huffman, ac: &Huffman) -> Result<(), String> {
-    let s = bits.symbol(dc)?;
-    bits.consume(u32::from(s & 15))?;
+fn block_sequential(bits: &mut Bits<'_>, dc: &Huffman, ac: &Huffman) -> Result<(), &'static str> {
+    bits.symbol_skip_extra(dc)?;
     let mut k = 1;
     while k < 64 {
-        let rs = bits.symbol(ac)?;
+        let rs = bits.symbol_skip_extra(ac)?;
         let (r, s) = (rs >> 4, rs & 15);
         if s == 0 {
             if r != 15 {
@@ -409,9 +448,7 @@ fn block_sequential(bits: &mut Bits<'_>, dc: &Huffman, ac: &Huffman) -> Result<(
             k += 16;
             continue;
         }
-        k += usize::from(r);
-        bits.consume(u32::from(s))?;
-        k += 1;
+        k += usize::from(r) + 1;
     }
     Ok(())
 }
@@ -423,14 +460,14 @@ fn block_ac_first(
     se: u8,
     eobrun: &mut u32,
     mask: &mut u64,
-) -> Result<(), String> {
+) -> Result<(), &'static str> {
     if *eobrun > 0 {
         *eobrun -= 1;
         return Ok(());
     }
     let mut k = u32::from(ss);
     while k <= u32::from(se) {
-        let rs = bits.symbol(ac)?;
+        let rs = bits.symbol_skip_extra(ac)?;
         let (r, s) = (u32::from(rs >> 4), u32::from(rs & 15));
         if s == 0 {
             if r < 15 {
@@ -441,7 +478,6 @@ fn block_ac_first(
             continue;
         }
         k += r;
-        bits.consume(s)?;
         if k < 64 {
             *mask |= 1 << k;
         }
@@ -457,7 +493,7 @@ fn block_ac_refine(
     se: u8,
     eobrun: &mut u32,
     mask: &mut u64,
-) -> Result<(), String> {
+) -> Result<(), &'static str> {
     let (mut k, se) = (u32::from(ss), u32::from(se).min(63));
     let nz = |mask: u64, k: u32| k < 64 && mask & (1 << k) != 0;
     if *eobrun == 0 {
@@ -539,6 +575,27 @@ mod tests {
                 t.extend_from_slice(&[0xFF, 0xD9]);
                 let e = check(&t).unwrap_err();
                 assert!(e.contains("truncated"), "{w}x{h} cut at {cut} + EOI: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_cut_of_the_image_data_is_found() {
+        // Every length from the start of the scan data to just before the end marker, so each
+        // path of the bit reader (eight bytes at once, byte by byte, stuffed `FF 00`) meets the
+        // end.
+        let good = jpeg(61, 37, false);
+        let sos = good.windows(2).position(|p| p == [0xFF, 0xDA]).unwrap();
+        let start = sos + 2 + usize::from(u16::from_be_bytes([good[sos + 2], good[sos + 3]]));
+        assert!(good[start..].windows(2).any(|p| p == [0xFF, 0x00]), "the test wants stuffed bytes");
+        for cut in start..good.len() - 2 {
+            let mut t = good[..cut].to_vec();
+            t.extend_from_slice(&[0xFF, 0xD9]);
+            // The last bytes may hold only padding bits: a cut there loses no block.
+            if let Err(e) = check(&t) {
+                assert!(e.contains("truncated"), "cut at {cut}: {e}");
+            } else {
+                assert!(cut >= good.len() - 4, "cut at {cut} of {} passed", good.len());
             }
         }
     }

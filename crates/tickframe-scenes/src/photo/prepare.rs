@@ -200,11 +200,26 @@ fn resize(
     (tw, th): (u32, u32),
     alg: fr::ResizeAlg,
 ) -> Result<Vec<u8>, PhotoError> {
+    resize_with(&mut fr::Resizer::new(), buf, (w, h), pt, crop, (tw, th), alg)
+}
+
+/// [`resize`] with this `resizer` (its CPU extension: the best the CPU has, unless set; every
+/// one gives the same bytes, see the tests).
+#[allow(clippy::too_many_arguments)]
+fn resize_with(
+    resizer: &mut fr::Resizer,
+    buf: &[u8],
+    (w, h): (u32, u32),
+    pt: fr::PixelType,
+    crop: (f64, f64, f64, f64),
+    (tw, th): (u32, u32),
+    alg: fr::ResizeAlg,
+) -> Result<Vec<u8>, PhotoError> {
     let bad = |e: &dyn std::fmt::Display| PhotoError(format!("cannot scale: {e}"));
     let src = fr::images::ImageRef::new(w, h, buf, pt).map_err(|e| bad(&e))?;
     let mut dst = fr::images::Image::new(tw, th, pt);
     let opts = fr::ResizeOptions::new().resize_alg(alg).crop(crop.0, crop.1, crop.2, crop.3);
-    fr::Resizer::new().resize(&src, &mut dst, &opts).map_err(|e| bad(&e))?;
+    resizer.resize(&src, &mut dst, &opts).map_err(|e| bad(&e))?;
     Ok(dst.into_vec())
 }
 
@@ -457,6 +472,121 @@ mod tests {
         assert_eq!(lanczos3(0.0), 1.0);
         assert!(lanczos3(1.0).abs() < 1e-15);
         assert_eq!(lanczos3(3.5), 0.0);
+    }
+
+    /// Bytes that look like noise: an integer hash of the index (no RNG state).
+    fn noise(len: usize) -> Vec<u8> {
+        (0..len as u64)
+            .map(|i| {
+                let x = (i ^ 0x9E37_79B9_7F4A_7C15).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                (x ^ (x >> 29)).wrapping_mul(0x94D0_49BB_1331_11EB).to_le_bytes()[7]
+            })
+            .collect()
+    }
+
+    /// The SIMD extensions this CPU has, scalar (`None`) first.
+    fn cpu_extensions() -> Vec<fr::CpuExtensions> {
+        use fr::CpuExtensions as E;
+        let all = [
+            E::None,
+            #[cfg(target_arch = "x86_64")]
+            E::Sse4_1,
+            #[cfg(target_arch = "x86_64")]
+            E::Avx2,
+            #[cfg(target_arch = "aarch64")]
+            E::Neon,
+            #[cfg(target_arch = "wasm32")]
+            E::Simd128,
+        ];
+        all.into_iter().filter(|e| e.is_supported()).collect()
+    }
+
+    /// Traces must verify on other machines: fast_image_resize's SIMD paths (SSE4.1, AVX2,
+    /// NEON) must give the very bytes of its scalar path, for every filter, pixel layout
+    /// (RGB; RGBA with its alpha multiply and divide) and kind of crop the slideshow uses.
+    #[test]
+    #[allow(unsafe_code)]
+    fn every_cpu_extension_resizes_to_the_same_bytes() {
+        let extensions = cpu_extensions();
+        eprintln!("comparing {extensions:?}");
+        // (source size, crop, target size): shrink with a fractional crop (fill), shrink
+        // whole (fit), enlarge, odd sizes, the blur's 1/32 and its enlargement.
+        let cases = [
+            ((203, 117), cover_crop(203, 117, 64, 48), (64, 48)),
+            ((203, 117), (0.0, 0.0, 203.0, 117.0), (150, 86)),
+            ((37, 23), (0.0, 0.0, 37.0, 23.0), (120, 75)),
+            ((640, 360), cover_crop(640, 360, 20, 11), (20, 11)),
+            ((9, 7), (0.0, 0.0, 9.0, 7.0), (255, 131)),
+        ];
+        for pt in [fr::PixelType::U8x3, fr::PixelType::U8x4] {
+            for name in ResizeFilter::NAMES {
+                let alg = ResizeFilter::from_name(name).unwrap().alg();
+                for &((w, h), crop, target) in &cases {
+                    let src = noise(w as usize * h as usize * pt.size());
+                    let mut reference = None;
+                    for &ext in &extensions {
+                        let mut resizer = fr::Resizer::new();
+                        // SAFETY: `cpu_extensions` lists only extensions this CPU supports.
+                        unsafe { resizer.set_cpu_extensions(ext) };
+                        let out = resize_with(&mut resizer, &src, (w, h), pt, crop, target, alg).unwrap();
+                        match &reference {
+                            None => reference = Some(out),
+                            Some(r) => assert!(
+                                *r == out,
+                                "{ext:?} differs from scalar: {pt:?} {name} {w}x{h} -> {target:?}"
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// JPEGs in each layout zune-jpeg has a SIMD path for (IDCT, YCbCr to RGB, chroma
+    /// upsampling): 4:4:4, 4:2:0, 4:2:2, progressive, with restart markers; made with Pillow.
+    const JPEGS: [(&str, &[u8]); 5] = [
+        ("444", include_bytes!("../../../../examples/assets/photos/03-tower.jpg")),
+        ("420", include_bytes!("testdata/420.jpg")),
+        ("422", include_bytes!("testdata/422.jpg")),
+        ("420-progressive", include_bytes!("testdata/420-progressive.jpg")),
+        ("420-restart", include_bytes!("testdata/420-restart.jpg")),
+    ];
+
+    /// zune-jpeg picks its SIMD paths at run time (AVX2, NEON) and has no switch to turn them
+    /// off (`set_use_unsafe(false)` leaves AVX2 on), so it cannot be compared with its scalar
+    /// path in one run. Instead the decoded bytes are pinned (XXH3-64, recorded on x86_64 with
+    /// AVX2): a machine whose decoder takes another path and gets other bytes fails here.
+    #[test]
+    fn jpeg_decoding_gives_the_recorded_bytes() {
+        let expected: [u64; 5] = [
+            0x7fd7_d721_d20b_6770,
+            0x883b_afbf_a791_f7c6,
+            0x72e3_1be1_3f43_86bc,
+            // The same coefficients as the baseline 4:2:0 file, so the same pixels.
+            0x883b_afbf_a791_f7c6,
+            0x883b_afbf_a791_f7c6,
+        ];
+        for ((name, bytes), want) in JPEGS.iter().zip(expected) {
+            assert_eq!(super::super::jpeg_check::check(bytes), Ok(()), "{name}");
+            let (w, h) = plain_jpeg_size(bytes, u64::MAX).expect(name);
+            let rgb = decode_plain_jpeg(bytes, (w, h)).expect(name);
+            let got = xxhash_rust::xxh3::xxh3_64(&rgb);
+            assert_eq!(got, want, "{name} ({w}x{h}) decodes to other bytes than recorded");
+        }
+    }
+
+    #[test]
+    fn cuts_of_progressive_and_restart_jpegs_are_found() {
+        for (name, good) in JPEGS {
+            let step = good.len() / 97;
+            let first_scan = good.windows(2).position(|p| p == [0xFF, 0xDA]).unwrap();
+            for cut in (first_scan + 8..good.len() - 4).step_by(step) {
+                let mut t = good[..cut].to_vec();
+                t.extend_from_slice(&[0xFF, 0xD9]);
+                let e = super::super::jpeg_check::check(&t).expect_err(name);
+                assert!(e.contains("truncated"), "{name} cut at {cut}: {e}");
+            }
+        }
     }
 
     #[test]
