@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tickframe_core::{Frame, Rgba, Size};
-use tickframe_scenes::photo::{FitMode, PrepareOptions, ResizeFilter, prepare_photo_bytes};
+use tickframe_scenes::photo::{
+    FitMode, PhotoScratch, PrepareOptions, ResizeFilter, prepare_photo_bytes, prepare_photo_bytes_with,
+};
 use tickframe_scenes::{Direction, TransitionKind};
 
 fn frames(w: u32, h: u32) -> (Frame, Frame) {
@@ -120,6 +122,11 @@ fn photo(c: &mut Criterion) {
     let opts = PrepareOptions { fit: FitMode::Fill, ..PrepareOptions::new(size) };
     g.bench_function("decode+scale-lanczos3-fill", |bench| {
         bench.iter(|| black_box(prepare_photo_bytes(&jpeg, &opts).unwrap()));
+    });
+    // The same with one scratch kept from photo to photo, as each slideshow worker does.
+    let mut scratch = PhotoScratch::new();
+    g.bench_function("decode+scale-lanczos3-fill-reused", |bench| {
+        bench.iter(|| black_box(prepare_photo_bytes_with(&mut scratch, &jpeg, &opts).unwrap()));
     });
     g.finish();
 
