@@ -128,6 +128,22 @@ fn photo(c: &mut Criterion) {
     g.bench_function("decode+scale-lanczos3-fill-reused", |bench| {
         bench.iter(|| black_box(prepare_photo_bytes_with(&mut scratch, &jpeg, &opts).unwrap()));
     });
+    // As in the slideshow: the last four frames stay held (the cache), the oldest is evicted,
+    // and either dropped or given back to the scratch to build the next photo in.
+    for (name, recycle) in [("cached-dropped", false), ("cached-recycled", true)] {
+        let mut held = std::collections::VecDeque::new();
+        g.bench_function(format!("decode+scale-lanczos3-fill-reused-{name}"), |bench| {
+            bench.iter(|| {
+                held.push_back(prepare_photo_bytes_with(&mut scratch, &jpeg, &opts).unwrap());
+                if held.len() > 4 {
+                    let old = held.pop_front().unwrap();
+                    if recycle {
+                        scratch.recycle(old);
+                    }
+                }
+            })
+        });
+    }
     g.finish();
 
     // The split of the fill case: each step alone, on the same file.

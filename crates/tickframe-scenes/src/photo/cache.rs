@@ -62,6 +62,10 @@ struct State {
     failed: Vec<(usize, String)>,
     clock: u64,
     budget: u64,
+    /// Evicted frames nobody else held, for the workers to build the next photos in (at most
+    /// one per worker, outside the byte budget), so steady state faults in no fresh frames.
+    spare: Vec<Frame>,
+    spare_cap: usize,
     shutdown: bool,
     stats: CacheStats,
 }
@@ -100,6 +104,11 @@ impl State {
             let old = self.slots.swap_remove(i);
             self.stats.bytes -= old.frame.as_bytes().len() as u64;
             self.stats.evictions += 1;
+            if self.spare.len() < self.spare_cap
+                && let Ok(frame) = Arc::try_unwrap(old.frame)
+            {
+                self.spare.push(frame);
+            }
         }
         self.clock += 1;
         self.stats.bytes += bytes;
@@ -125,6 +134,8 @@ impl Shared {
                 failed: Vec::new(),
                 clock: 0,
                 budget,
+                spare: Vec::with_capacity(workers),
+                spare_cap: workers,
                 shutdown: false,
                 stats: CacheStats::default(),
             }),
@@ -164,6 +175,9 @@ impl Shared {
                     if let Some(i) = st.queue.pop_front() {
                         if st.find(i).is_none() && !st.in_flight.contains(&i) && !st.has_failed(i) {
                             st.in_flight.push(i);
+                            if let Some(frame) = st.spare.pop() {
+                                scratch.recycle(frame);
+                            }
                             break i;
                         }
                         continue;

@@ -247,15 +247,19 @@ fn cover_crop(iw: u32, ih: u32, w: u32, h: u32) -> (f64, f64, f64, f64) {
 /// What a photo-preparing thread keeps from one photo to the next, so that preparing photos
 /// one after another reuses memory instead of faulting in fresh pages each time: the decoded
 /// pixels of the last JPEG (as large as the largest photo seen, dropped after a photo that
-/// needed more than [`PhotoScratch::MAX_KEPT_BYTES`]) and one resampler with its work buffers.
+/// needed more than [`PhotoScratch::MAX_KEPT_BYTES`]), one resampler with its work buffers,
+/// and at most one frame given back with [`PhotoScratch::recycle`] for the next photo to be
+/// built in.
 ///
-/// The prepared frame is always new (it is handed out); nothing else about the result depends
-/// on what the scratch held before: every byte read is written first.
+/// The result never depends on what the scratch held before: every byte read is written
+/// first.
 pub struct PhotoScratch {
     /// Decoded RGBA bytes of the last plain JPEG; only the first `4 × width × height` bytes of
     /// the current photo are read.
     decoded: Vec<u8>,
     resizer: fr::Resizer,
+    /// A frame no longer needed, overwritten by the next photo.
+    spare: Option<Frame>,
 }
 
 impl Default for PhotoScratch {
@@ -277,7 +281,13 @@ impl PhotoScratch {
 
     /// An empty scratch (allocates nothing until the first photo).
     pub fn new() -> PhotoScratch {
-        PhotoScratch { decoded: Vec::new(), resizer: fr::Resizer::new() }
+        PhotoScratch { decoded: Vec::new(), resizer: fr::Resizer::new(), spare: None }
+    }
+
+    /// Gives back a prepared frame nobody holds any more: the next photo is built in its
+    /// memory (its old pixels are all overwritten). One is kept; another replaces it.
+    pub fn recycle(&mut self, frame: Frame) {
+        self.spare = Some(frame);
     }
 
     /// Frees what is over the cap.
@@ -316,7 +326,8 @@ pub fn prepare_photo_bytes_with(
         if d > 1
             && let Some((buf, dims)) = decode_jpeg_reduced(bytes, (iw, ih), d)
         {
-            return fit_pixels(&mut scratch.resizer, &buf, dims, (iw, ih), d, Layout::Rgb, opts);
+            let PhotoScratch { resizer, spare, .. } = scratch;
+            return fit_pixels(resizer, spare, &buf, dims, (iw, ih), d, Layout::Rgb, opts);
         }
         let n = iw as usize * ih as usize * 4;
         if scratch.decoded.len() < n {
@@ -324,15 +335,16 @@ pub fn prepare_photo_bytes_with(
         }
         let decoded = decode_plain_jpeg_into(bytes, ColorSpace::RGBA, &mut scratch.decoded[..n]);
         if decoded.is_some() {
-            let PhotoScratch { decoded, resizer } = scratch;
-            let frame = fit_pixels(resizer, &decoded[..n], (iw, ih), (iw, ih), 1, Layout::Rgbx, opts);
+            let PhotoScratch { decoded, resizer, spare } = scratch;
+            let dims = (iw, ih);
+            let frame = fit_pixels(resizer, spare, &decoded[..n], dims, dims, 1, Layout::Rgbx, opts);
             scratch.trim();
             return frame;
         }
         scratch.trim();
     }
     let img = decode(bytes, opts.max_pixels)?;
-    fit_image(&mut scratch.resizer, &img, opts)
+    fit_image(&mut scratch.resizer, &mut scratch.spare, &img, opts)
 }
 
 /// The zune-jpeg options `image` uses, with RGB output.
@@ -430,6 +442,7 @@ pub fn prepare_photo(path: &Path, opts: &PrepareOptions) -> Result<Frame, PhotoE
 /// Fits a decoded image to the display as `opts` say.
 fn fit_image(
     resizer: &mut fr::Resizer,
+    spare: &mut Option<Frame>,
     img: &DynamicImage,
     opts: &PrepareOptions,
 ) -> Result<Frame, PhotoError> {
@@ -450,7 +463,7 @@ fn fit_image(
         }
     };
     let layout = if alpha { Layout::Rgba } else { Layout::Rgb };
-    fit_pixels(resizer, buf, (iw, ih), (iw, ih), 1, layout, opts)
+    fit_pixels(resizer, spare, buf, (iw, ih), (iw, ih), 1, layout, opts)
 }
 
 /// The part of an `iw × ih` photo shown (left, top, width, height; fractional) and the size it
@@ -489,9 +502,11 @@ impl Layout {
 
 /// Fits a photo of `iw × ih` pixels to the display as `opts` say, from bytes of it decoded at
 /// 1/`d` of its size (`bw × bh` pixels: `ceil(iw / d)` × `ceil(ih / d)`; `d` = 1 for the full
-/// size), laid out as `layout` says.
+/// size), laid out as `layout` says; built in `spare`'s memory when there is one.
+#[allow(clippy::too_many_arguments)]
 fn fit_pixels(
     resizer: &mut fr::Resizer,
+    spare: &mut Option<Frame>,
     buf: &[u8],
     (bw, bh): (u32, u32),
     (iw, ih): (u32, u32),
@@ -511,7 +526,19 @@ fn fit_pixels(
     let (iw, ih) = (bw, bh);
     let same = d == 1 && (tw, th) == (iw, ih) && crop == whole;
     let alg = opts.filter.alg();
-    let mut frame = Frame::new(opts.size);
+    // Every pixel is written below (the background, then the photo over it; or the photo
+    // alone when it covers the display), so a recycled frame's old pixels never show; only a
+    // photo with alpha is drawn over what is there, opaque black as in a new frame.
+    let mut frame = match spare.take() {
+        Some(mut f) => {
+            f.resize(opts.size);
+            if layout == Layout::Rgba {
+                f.fill(Rgba::BLACK);
+            }
+            f
+        }
+        None => Frame::new(opts.size),
+    };
     if (tw, th) != (w, h) {
         match opts.background {
             Background::Color(c) => frame.fill(c.with_alpha(255)),
@@ -780,7 +807,8 @@ mod tests {
                 for opts in option_cases(w, h) {
                     let mut resizer = fr::Resizer::new();
                     let want =
-                        fit_pixels(&mut resizer, &rgb, (iw, ih), (iw, ih), 1, Layout::Rgb, &opts).unwrap();
+                        fit_pixels(&mut resizer, &mut None, &rgb, (iw, ih), (iw, ih), 1, Layout::Rgb, &opts)
+                            .unwrap();
                     let got = prepare_photo_bytes(bytes, &opts).unwrap();
                     assert!(got.pixels().iter().all(|p| p.a == 255), "{name} {w}x{h} {opts:?}");
                     assert!(got == want, "{name} {w}x{h} {opts:?}: the frame-direct path differs");
@@ -794,6 +822,13 @@ mod tests {
     #[test]
     fn a_reused_scratch_gives_the_frames_of_a_fresh_one() {
         let mut scratch = PhotoScratch::new();
+        // A PNG with alpha too (the general decoder, drawn over the background).
+        let mut png = Vec::new();
+        let img =
+            image::RgbaImage::from_fn(120, 80, |x, y| image::Rgba([x as u8, y as u8, 200, (x * 2) as u8]));
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        let mut photos: Vec<(&str, &[u8])> = JPEGS.iter().chain(JPEGS.iter().rev()).copied().collect();
+        photos.insert(3, ("alpha-png", &png));
         let opts = [
             PrepareOptions { fit: FitMode::Fill, ..PrepareOptions::new(Size::new(96, 54).unwrap()) },
             PrepareOptions {
@@ -802,11 +837,15 @@ mod tests {
             },
         ];
         for round in 0..2 {
-            for (name, bytes) in JPEGS.iter().chain(JPEGS.iter().rev()) {
+            for &(name, bytes) in &photos {
                 for o in &opts {
                     let reused = prepare_photo_bytes_with(&mut scratch, bytes, o).unwrap();
                     let fresh = prepare_photo_bytes(bytes, o).unwrap();
                     assert!(reused == fresh, "{name} round {round} {o:?}");
+                    // Given back dirty (and in the other size): nothing of it may show.
+                    let mut dirty = reused;
+                    dirty.fill(Rgba::new(1, 2, 3, 4));
+                    scratch.recycle(dirty);
                 }
             }
         }
