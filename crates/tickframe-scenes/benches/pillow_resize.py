@@ -6,10 +6,11 @@ One command (from the repository root; `pip install pillow numpy` first):
 
     python3 crates/tickframe-scenes/benches/pillow_resize.py
 
-It runs `cargo bench -p tickframe-scenes --bench transitions` on the one Rust case
-(photo-2560x1438-jpeg-to-1080p/decode+scale-lanczos3-fill; the bench writes the JPEG when
-it is missing), then times Pillow 30 times on the same file, and prints both medians and the
-ratio. `--no-cargo` reuses the last criterion result. Both sides run on one core: Pillow's
+It runs `cargo bench -p tickframe-scenes --bench transitions` on the two Rust cases
+(photo-2560x1438-jpeg-to-1080p/decode+scale-lanczos3-fill with fresh buffers, and
+…-fill-reused with one scratch kept between photos as the slideshow's workers do; the bench
+writes the JPEG when it is missing), then times Pillow 30 times on the same file, and prints
+the medians and the ratios. `--no-cargo` reuses the last criterion result. Both sides run on one core: Pillow's
 decoder and resize are single-threaded, and so are zune-jpeg and fast_image_resize here.
 """
 import glob
@@ -26,6 +27,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 ASSET = os.path.join(ROOT, "target", "bench-assets", "photo-2560x1438.jpg")
 GROUP = "photo-2560x1438-jpeg-to-1080p"
 CASE = "decode+scale-lanczos3-fill"
+# The same with one scratch kept from photo to photo, as each slideshow worker prepares photos.
+CASE_REUSED = "decode+scale-lanczos3-fill-reused"
 W, H = 1920, 1080
 
 
@@ -51,20 +54,22 @@ def main():
     if "--no-cargo" not in sys.argv:
         subprocess.run(
             ["cargo", "bench", "-p", "tickframe-scenes", "--bench", "transitions", "--",
-             f"{GROUP}/{CASE.replace('+', '.')}$"],
+             f"{GROUP}/{CASE.replace('+', '.')}(-reused)?$"],
             cwd=ROOT, check=True)
     with open(ASSET, "rb") as f:
         data = f.read()
     pillow = statistics.median(pillow_once(data) for _ in range(30)) * 1000
-    found = glob.glob(os.path.join(ROOT, "target", "criterion", GROUP, "*lanczos3-fill", "new", "estimates.json"))
-    if not found:
-        sys.exit(f"no criterion result for {GROUP}/{CASE}: run without --no-cargo")
-    with open(found[0]) as f:
-        rust = json.load(f)["median"]["point_estimate"] / 1e6
     print(f"file: {ASSET} ({len(data)} bytes), out {W}x{H}, Lanczos-3")
     print(f"Pillow {Image.__version__}: median {pillow:.1f} ms")
-    print(f"tickframe prepare_photo_bytes: median {rust:.1f} ms")
-    print(f"ratio (Pillow / tickframe): {pillow / rust:.2f}x")
+    for case, label in [(CASE, "prepare_photo_bytes (fresh buffers)"),
+                        (CASE_REUSED, "prepare_photo_bytes_with (reused scratch)")]:
+        found = glob.glob(os.path.join(ROOT, "target", "criterion", GROUP,
+                                       case, "new", "estimates.json"))
+        if not found:
+            sys.exit(f"no criterion result for {GROUP}/{case}: run without --no-cargo")
+        with open(found[0]) as f:
+            rust = json.load(f)["median"]["point_estimate"] / 1e6
+        print(f"tickframe {label}: median {rust:.1f} ms, ratio (Pillow / tickframe) {pillow / rust:.2f}x")
 
 
 if __name__ == "__main__":

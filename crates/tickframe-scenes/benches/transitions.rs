@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tickframe_core::{Frame, Rgba, Size};
-use tickframe_scenes::photo::{FitMode, PrepareOptions, ResizeFilter, prepare_photo_bytes};
+use tickframe_scenes::photo::{
+    FitMode, PhotoScratch, PrepareOptions, ResizeFilter, prepare_photo_bytes, prepare_photo_bytes_with,
+};
 use tickframe_scenes::{Direction, TransitionKind};
 
 fn frames(w: u32, h: u32) -> (Frame, Frame) {
@@ -121,6 +123,27 @@ fn photo(c: &mut Criterion) {
     g.bench_function("decode+scale-lanczos3-fill", |bench| {
         bench.iter(|| black_box(prepare_photo_bytes(&jpeg, &opts).unwrap()));
     });
+    // The same with one scratch kept from photo to photo, as each slideshow worker does.
+    let mut scratch = PhotoScratch::new();
+    g.bench_function("decode+scale-lanczos3-fill-reused", |bench| {
+        bench.iter(|| black_box(prepare_photo_bytes_with(&mut scratch, &jpeg, &opts).unwrap()));
+    });
+    // As in the slideshow: the last four frames stay held (the cache), the oldest is evicted,
+    // and either dropped or given back to the scratch to build the next photo in.
+    for (name, recycle) in [("cached-dropped", false), ("cached-recycled", true)] {
+        let mut held = std::collections::VecDeque::new();
+        g.bench_function(format!("decode+scale-lanczos3-fill-reused-{name}"), |bench| {
+            bench.iter(|| {
+                held.push_back(prepare_photo_bytes_with(&mut scratch, &jpeg, &opts).unwrap());
+                if held.len() > 4 {
+                    let old = held.pop_front().unwrap();
+                    if recycle {
+                        scratch.recycle(old);
+                    }
+                }
+            })
+        });
+    }
     g.finish();
 
     // The split of the fill case: each step alone, on the same file.

@@ -19,7 +19,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use tickframe_core::Frame;
 
-use super::prepare::{PhotoError, PrepareOptions, prepare_photo_bytes};
+use super::prepare::{PhotoError, PhotoScratch, PrepareOptions, prepare_photo_bytes_with};
 use super::source::PhotoEntry;
 
 /// Counters of a slideshow's photo cache.
@@ -62,6 +62,10 @@ struct State {
     failed: Vec<(usize, String)>,
     clock: u64,
     budget: u64,
+    /// Evicted frames nobody else held, for the workers to build the next photos in (at most
+    /// one per worker, outside the byte budget), so steady state faults in no fresh frames.
+    spare: Vec<Frame>,
+    spare_cap: usize,
     shutdown: bool,
     stats: CacheStats,
 }
@@ -100,6 +104,11 @@ impl State {
             let old = self.slots.swap_remove(i);
             self.stats.bytes -= old.frame.as_bytes().len() as u64;
             self.stats.evictions += 1;
+            if self.spare.len() < self.spare_cap
+                && let Ok(frame) = Arc::try_unwrap(old.frame)
+            {
+                self.spare.push(frame);
+            }
         }
         self.clock += 1;
         self.stats.bytes += bytes;
@@ -125,6 +134,8 @@ impl Shared {
                 failed: Vec::new(),
                 clock: 0,
                 budget,
+                spare: Vec::with_capacity(workers),
+                spare_cap: workers,
                 shutdown: false,
                 stats: CacheStats::default(),
             }),
@@ -152,6 +163,8 @@ impl Shared {
     }
 
     fn work(&self) {
+        // Kept from photo to photo (decode buffer, resampler), used outside the lock.
+        let mut scratch = PhotoScratch::new();
         loop {
             let index = {
                 let mut st = lock(&self.state);
@@ -162,6 +175,9 @@ impl Shared {
                     if let Some(i) = st.queue.pop_front() {
                         if st.find(i).is_none() && !st.in_flight.contains(&i) && !st.has_failed(i) {
                             st.in_flight.push(i);
+                            if let Some(frame) = st.spare.pop() {
+                                scratch.recycle(frame);
+                            }
                             break i;
                         }
                         continue;
@@ -169,7 +185,7 @@ impl Shared {
                     st = self.changed.wait(st).unwrap_or_else(std::sync::PoisonError::into_inner);
                 }
             };
-            let result = self.prepare(index);
+            let result = self.prepare(index, &mut scratch);
             let mut st = lock(&self.state);
             st.in_flight.retain(|&i| i != index);
             match result {
@@ -184,8 +200,8 @@ impl Shared {
         }
     }
 
-    /// Reads photo `index`, checks it against its pin, and prepares it.
-    fn prepare(&self, index: usize) -> Result<Frame, PhotoError> {
+    /// Reads photo `index`, checks it against its pin, and prepares it with `scratch`.
+    fn prepare(&self, index: usize, scratch: &mut PhotoScratch) -> Result<Frame, PhotoError> {
         let entry = &self.photos[index];
         let bytes = std::fs::read(&entry.path).map_err(|e| PhotoError(format!("cannot read: {e}")))?;
         if bytes.len() as u64 != entry.len {
@@ -202,7 +218,7 @@ impl Shared {
                 "changed during the run: its bytes hash to {hash:016x}, {pinned:016x} when first read"
             )));
         }
-        prepare_photo_bytes(&bytes, &self.opts)
+        prepare_photo_bytes_with(scratch, &bytes, &self.opts)
     }
 
     fn fail(&self, st: &mut State, index: usize, e: &PhotoError) {
@@ -270,7 +286,9 @@ impl Shared {
         }
         st.stats.sync_prepares += 1;
         drop(st);
-        let result = self.prepare(index);
+        // The slow path on the rendering thread: no scratch kept there (it would hold memory
+        // on a thread that rarely decodes).
+        let result = self.prepare(index, &mut PhotoScratch::new());
         let mut st = lock(&self.state);
         match result {
             Ok(frame) => {

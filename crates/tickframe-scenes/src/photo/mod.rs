@@ -17,7 +17,8 @@ mod source;
 pub use cache::CacheStats;
 pub use clock::{ClockStart, ClockStartError, InstantError, UtcOffset};
 pub use prepare::{
-    Background, FitMode, PhotoError, PrepareOptions, ResizeFilter, prepare_photo, prepare_photo_bytes,
+    Background, FitMode, PhotoError, PhotoScratch, PrepareOptions, ResizeFilter, prepare_photo,
+    prepare_photo_bytes, prepare_photo_bytes_with,
 };
 pub use slideshow::Slideshow;
 

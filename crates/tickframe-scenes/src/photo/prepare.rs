@@ -15,6 +15,7 @@ use std::path::Path;
 use fast_image_resize as fr;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use tickframe_core::{Frame, Rgba, Size, mul255};
+use zune_core::colorspace::ColorSpace;
 
 /// How a photo is fitted to the display.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
@@ -190,21 +191,9 @@ fn ratio(v: u32, num: u32, den: u32) -> u32 {
 }
 
 /// Resamples the `crop` rectangle (left, top, width, height; fractional) of a `w × h` image of
-/// `pt` pixels to `tw × th`.
-#[allow(clippy::too_many_arguments)]
-fn resize(
-    buf: &[u8],
-    (w, h): (u32, u32),
-    pt: fr::PixelType,
-    crop: (f64, f64, f64, f64),
-    (tw, th): (u32, u32),
-    alg: fr::ResizeAlg,
-) -> Result<Vec<u8>, PhotoError> {
-    resize_with(&mut fr::Resizer::new(), buf, (w, h), pt, crop, (tw, th), alg)
-}
-
-/// [`resize`] with this `resizer` (its CPU extension: the best the CPU has, unless set; every
-/// one gives the same bytes, see the tests).
+/// `pt` pixels to a new `tw × th` image, with this `resizer` (its CPU extension: the best the
+/// CPU has, unless set; every one gives the same bytes, see the tests).
+#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 fn resize_with(
     resizer: &mut fr::Resizer,
@@ -215,12 +204,32 @@ fn resize_with(
     (tw, th): (u32, u32),
     alg: fr::ResizeAlg,
 ) -> Result<Vec<u8>, PhotoError> {
+    let mut out = vec![0; tw as usize * th as usize * pt.size()];
+    let mut dst = fr::images::Image::from_slice_u8(tw, th, &mut out, pt)
+        .map_err(|e| PhotoError(format!("cannot scale: {e}")))?;
+    resize_into(resizer, buf, (w, h), pt, true, crop, &mut dst, alg)?;
+    Ok(out)
+}
+
+/// Resamples the `crop` rectangle of a `w × h` image of `pt` pixels into all of `dst` (same
+/// pixel type). With `use_alpha` false a 4-byte pixel's fourth byte is filtered like the other
+/// three, which then get exactly the bytes a 3-byte (RGB) resize gives them (see the tests).
+#[allow(clippy::too_many_arguments)]
+fn resize_into(
+    resizer: &mut fr::Resizer,
+    buf: &[u8],
+    (w, h): (u32, u32),
+    pt: fr::PixelType,
+    use_alpha: bool,
+    crop: (f64, f64, f64, f64),
+    dst: &mut impl fr::IntoImageViewMut,
+    alg: fr::ResizeAlg,
+) -> Result<(), PhotoError> {
     let bad = |e: &dyn std::fmt::Display| PhotoError(format!("cannot scale: {e}"));
     let src = fr::images::ImageRef::new(w, h, buf, pt).map_err(|e| bad(&e))?;
-    let mut dst = fr::images::Image::new(tw, th, pt);
-    let opts = fr::ResizeOptions::new().resize_alg(alg).crop(crop.0, crop.1, crop.2, crop.3);
-    resizer.resize(&src, &mut dst, &opts).map_err(|e| bad(&e))?;
-    Ok(dst.into_vec())
+    let opts =
+        fr::ResizeOptions::new().resize_alg(alg).crop(crop.0, crop.1, crop.2, crop.3).use_alpha(use_alpha);
+    resizer.resize(&src, dst, &opts).map_err(|e| bad(&e))
 }
 
 /// The centred crop of an `iw × ih` image with the aspect ratio of `w × h`.
@@ -235,12 +244,79 @@ fn cover_crop(iw: u32, ih: u32, w: u32, h: u32) -> (f64, f64, f64, f64) {
     }
 }
 
+/// What a photo-preparing thread keeps from one photo to the next, so that preparing photos
+/// one after another reuses memory instead of faulting in fresh pages each time: the decoded
+/// pixels of the last JPEG (as large as the largest photo seen, dropped after a photo that
+/// needed more than [`PhotoScratch::MAX_KEPT_BYTES`]), one resampler with its work buffers,
+/// and at most one frame given back with [`PhotoScratch::recycle`] for the next photo to be
+/// built in.
+///
+/// The result never depends on what the scratch held before: every byte read is written
+/// first.
+pub struct PhotoScratch {
+    /// Decoded RGBA bytes of the last plain JPEG; only the first `4 × width × height` bytes of
+    /// the current photo are read.
+    decoded: Vec<u8>,
+    resizer: fr::Resizer,
+    /// A frame no longer needed, overwritten by the next photo.
+    spare: Option<Frame>,
+}
+
+impl Default for PhotoScratch {
+    fn default() -> PhotoScratch {
+        PhotoScratch::new()
+    }
+}
+
+impl std::fmt::Debug for PhotoScratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PhotoScratch({} bytes kept)", self.decoded.capacity())
+    }
+}
+
+impl PhotoScratch {
+    /// The most decode memory kept between photos: 64 MiB, a 16-megapixel photo in RGBA.
+    /// Larger photos (up to `max_pixels`) still decode; their buffer is freed afterwards.
+    pub const MAX_KEPT_BYTES: usize = 64 << 20;
+
+    /// An empty scratch (allocates nothing until the first photo).
+    pub fn new() -> PhotoScratch {
+        PhotoScratch { decoded: Vec::new(), resizer: fr::Resizer::new(), spare: None }
+    }
+
+    /// Gives back a prepared frame nobody holds any more: the next photo is built in its
+    /// memory (its old pixels are all overwritten). One is kept; another replaces it.
+    pub fn recycle(&mut self, frame: Frame) {
+        self.spare = Some(frame);
+    }
+
+    /// Frees what is over the cap.
+    fn trim(&mut self) {
+        if self.decoded.capacity() > PhotoScratch::MAX_KEPT_BYTES {
+            self.decoded = Vec::new();
+        }
+    }
+}
+
 /// Decodes and fits a photo held in memory.
 ///
 /// # Errors
 /// Unknown format, corrupt or truncated data (a JPEG's scans are walked to their last block:
 /// decoders would fill a short one with grey), or more pixels than `opts.max_pixels`.
 pub fn prepare_photo_bytes(bytes: &[u8], opts: &PrepareOptions) -> Result<Frame, PhotoError> {
+    prepare_photo_bytes_with(&mut PhotoScratch::new(), bytes, opts)
+}
+
+/// [`prepare_photo_bytes`] reusing `scratch`'s memory (the same bytes out, faster for a
+/// thread preparing many photos).
+///
+/// # Errors
+/// As [`prepare_photo_bytes`].
+pub fn prepare_photo_bytes_with(
+    scratch: &mut PhotoScratch,
+    bytes: &[u8],
+    opts: &PrepareOptions,
+) -> Result<Frame, PhotoError> {
     if bytes.starts_with(&[0xFF, 0xD8]) {
         // Decoders show a JPEG whose scan ends early as grey: refuse it instead.
         super::jpeg_check::check(bytes).map_err(PhotoError)?;
@@ -250,14 +326,25 @@ pub fn prepare_photo_bytes(bytes: &[u8], opts: &PrepareOptions) -> Result<Frame,
         if d > 1
             && let Some((buf, dims)) = decode_jpeg_reduced(bytes, (iw, ih), d)
         {
-            return fit_pixels(&buf, dims, (iw, ih), d, false, opts);
+            let PhotoScratch { resizer, spare, .. } = scratch;
+            return fit_pixels(resizer, spare, &buf, dims, (iw, ih), d, Layout::Rgb, opts);
         }
-        if let Some(buf) = decode_plain_jpeg(bytes, (iw, ih)) {
-            return fit_pixels(&buf, (iw, ih), (iw, ih), 1, false, opts);
+        let n = iw as usize * ih as usize * 4;
+        if scratch.decoded.len() < n {
+            scratch.decoded.resize(n, 0);
         }
+        let decoded = decode_plain_jpeg_into(bytes, ColorSpace::RGBA, &mut scratch.decoded[..n]);
+        if decoded.is_some() {
+            let PhotoScratch { decoded, resizer, spare } = scratch;
+            let dims = (iw, ih);
+            let frame = fit_pixels(resizer, spare, &decoded[..n], dims, dims, 1, Layout::Rgbx, opts);
+            scratch.trim();
+            return frame;
+        }
+        scratch.trim();
     }
     let img = decode(bytes, opts.max_pixels)?;
-    fit_image(&img, opts)
+    fit_image(&mut scratch.resizer, &mut scratch.spare, &img, opts)
 }
 
 /// The zune-jpeg options `image` uses, with RGB output.
@@ -273,7 +360,6 @@ fn zune_options() -> zune_core::options::DecoderOptions {
 /// the pixel limit (headers only). `None` for anything else, or on any problem, so the general
 /// path decides (and words the error).
 fn plain_jpeg_size(bytes: &[u8], max_pixels: u64) -> Option<(u32, u32)> {
-    use zune_core::colorspace::ColorSpace;
     if !bytes.starts_with(&[0xff, 0xd8, 0xff]) {
         return None;
     }
@@ -298,17 +384,31 @@ fn plain_jpeg_size(bytes: &[u8], max_pixels: u64) -> Option<(u32, u32)> {
 /// A plain colour JPEG (see [`plain_jpeg_size`]) decoded straight into RGB by zune-jpeg with the
 /// very options `image` uses for it (so the same bytes), without `image`'s extra copies and
 /// header passes.
+#[cfg(test)]
 fn decode_plain_jpeg(bytes: &[u8], (w, h): (u32, u32)) -> Option<Vec<u8>> {
+    let mut buf = vec![0; w as usize * h as usize * 3];
+    decode_plain_jpeg_into(bytes, ColorSpace::RGB, &mut buf)?;
+    Some(buf)
+}
+
+/// [`decode_plain_jpeg`] into `out` (exactly the decoded size: `width × height ×` the bytes of
+/// `cs`, RGB or RGBA; with RGBA every fourth byte is 255 and the others are those of RGB).
+/// Every byte of `out` is written. `None` on any problem.
+fn decode_plain_jpeg_into(bytes: &[u8], cs: ColorSpace, out: &mut [u8]) -> Option<()> {
+    let options = zune_options().jpeg_set_out_colorspace(cs);
     let mut decoder =
-        zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), zune_options());
-    let buf = decoder.decode().ok()?;
-    (buf.len() == w as usize * h as usize * 3).then_some(buf)
+        zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), options);
+    decoder.decode_headers().ok()?;
+    if decoder.output_buffer_size()? != out.len() {
+        return None;
+    }
+    decoder.decode_into(out).ok()
 }
 
 /// How many times smaller (1, 2, 4 or 8) a photo of `iw × ih` can be decoded and still be at
 /// least as large as its target in both directions, in the part shown.
 pub(crate) fn reduction(iw: u32, ih: u32, opts: &PrepareOptions) -> u32 {
-    let ((_, _, cw, ch), (tw, th)) = layout(iw, ih, opts);
+    let ((_, _, cw, ch), (tw, th)) = layout_of(iw, ih, opts);
     [8u32, 4, 2].into_iter().find(|&d| cw >= f64::from(d * tw) && ch >= f64::from(d * th)).unwrap_or(1)
 }
 
@@ -340,7 +440,12 @@ pub fn prepare_photo(path: &Path, opts: &PrepareOptions) -> Result<Frame, PhotoE
 }
 
 /// Fits a decoded image to the display as `opts` say.
-fn fit_image(img: &DynamicImage, opts: &PrepareOptions) -> Result<Frame, PhotoError> {
+fn fit_image(
+    resizer: &mut fr::Resizer,
+    spare: &mut Option<Frame>,
+    img: &DynamicImage,
+    opts: &PrepareOptions,
+) -> Result<Frame, PhotoError> {
     let (iw, ih) = (img.width(), img.height());
     let alpha = img.color().has_alpha();
     // Borrow the pixels when they already are 8-bit RGB(A).
@@ -357,13 +462,14 @@ fn fit_image(img: &DynamicImage, opts: &PrepareOptions) -> Result<Frame, PhotoEr
             &owned
         }
     };
-    fit_pixels(buf, (iw, ih), (iw, ih), 1, alpha, opts)
+    let layout = if alpha { Layout::Rgba } else { Layout::Rgb };
+    fit_pixels(resizer, spare, buf, (iw, ih), (iw, ih), 1, layout, opts)
 }
 
 /// The part of an `iw × ih` photo shown (left, top, width, height; fractional) and the size it
 /// is resampled to, as `opts` say.
 #[allow(clippy::type_complexity)]
-fn layout(iw: u32, ih: u32, opts: &PrepareOptions) -> ((f64, f64, f64, f64), (u32, u32)) {
+fn layout_of(iw: u32, ih: u32, opts: &PrepareOptions) -> ((f64, f64, f64, f64), (u32, u32)) {
     let (w, h) = (opts.size.width(), opts.size.height());
     let whole = (0.0, 0.0, f64::from(iw), f64::from(ih));
     let wider = u64::from(iw) * u64::from(h) > u64::from(ih) * u64::from(w);
@@ -375,62 +481,90 @@ fn layout(iw: u32, ih: u32, opts: &PrepareOptions) -> ((f64, f64, f64, f64), (u3
     }
 }
 
-/// Fits a photo of `iw × ih` pixels to the display as `opts` say, from RGB (or, with `alpha`,
-/// RGBA) bytes of it decoded at 1/`d` of its size (`bw × bh` pixels: `ceil(iw / d)` ×
-/// `ceil(ih / d)`; `d` = 1 for the full size).
+/// How decoded pixels are laid out.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Layout {
+    /// 3 bytes a pixel: R, G, B.
+    Rgb,
+    /// 4 bytes a pixel: R, G, B and a fourth byte that is ignored (the photo is opaque): scaled
+    /// straight into the frame, its alpha set to 255 afterwards.
+    Rgbx,
+    /// 4 bytes a pixel, straight alpha: scaled with the alpha weighting, then drawn over the
+    /// background.
+    Rgba,
+}
+
+impl Layout {
+    fn pixel_type(self) -> fr::PixelType {
+        if self == Layout::Rgb { fr::PixelType::U8x3 } else { fr::PixelType::U8x4 }
+    }
+}
+
+/// Fits a photo of `iw × ih` pixels to the display as `opts` say, from bytes of it decoded at
+/// 1/`d` of its size (`bw × bh` pixels: `ceil(iw / d)` × `ceil(ih / d)`; `d` = 1 for the full
+/// size), laid out as `layout` says; built in `spare`'s memory when there is one.
+#[allow(clippy::too_many_arguments)]
 fn fit_pixels(
+    resizer: &mut fr::Resizer,
+    spare: &mut Option<Frame>,
     buf: &[u8],
     (bw, bh): (u32, u32),
     (iw, ih): (u32, u32),
     d: u32,
-    alpha: bool,
+    layout: Layout,
     opts: &PrepareOptions,
 ) -> Result<Frame, PhotoError> {
+    let bad = |e: &dyn std::fmt::Display| PhotoError(format!("cannot scale: {e}"));
     let (w, h) = (opts.size.width(), opts.size.height());
-    let pt = if alpha { fr::PixelType::U8x4 } else { fr::PixelType::U8x3 };
+    let pt = layout.pixel_type();
+    let n = pt.size();
     let whole = (0.0, 0.0, f64::from(iw), f64::from(ih));
-    let (crop, (tw, th)) = layout(iw, ih, opts);
+    let (crop, (tw, th)) = layout_of(iw, ih, opts);
     // The shown part in the decoded pixels: reduced pixel i covers photo pixels [i·d, (i+1)·d).
     let k = f64::from(d);
     let crop_in_buf = (crop.0 / k, crop.1 / k, crop.2 / k, crop.3 / k);
     let (iw, ih) = (bw, bh);
     let same = d == 1 && (tw, th) == (iw, ih) && crop == whole;
-    let resized;
-    let scaled: &[u8] = if same {
-        buf
-    } else {
-        resized = resize(buf, (iw, ih), pt, crop_in_buf, (tw, th), opts.filter.alg())?;
-        &resized
+    let alg = opts.filter.alg();
+    // Every pixel is written below (the background, then the photo over it; or the photo
+    // alone when it covers the display), so a recycled frame's old pixels never show; only a
+    // photo with alpha is drawn over what is there, opaque black as in a new frame.
+    let mut frame = match spare.take() {
+        Some(mut f) => {
+            f.resize(opts.size);
+            if layout == Layout::Rgba {
+                f.fill(Rgba::BLACK);
+            }
+            f
+        }
+        None => Frame::new(opts.size),
     };
-    let n = pt.size();
-    if !alpha && (tw, th) == (w, h) {
-        // The photo covers the display: build the frame straight from it, in one pass.
-        let px: Vec<Rgba> = scaled.chunks_exact(3).map(|s| Rgba::rgb(s[0], s[1], s[2])).collect();
-        return Frame::from_pixels(opts.size, px).map_err(|_| PhotoError("cannot scale: wrong size".into()));
-    }
-    let mut frame = Frame::new(opts.size);
     if (tw, th) != (w, h) {
         match opts.background {
             Background::Color(c) => frame.fill(c.with_alpha(255)),
             Background::Blur => {
                 // Cover the display at 1/32 of its size (bilinear averages), then enlarge smoothly.
                 let (sw, sh) = ((w / 32).max(1), (h / 32).max(1));
-                let small = resize(
+                let use_alpha = layout == Layout::Rgba;
+                let mut small = vec![0; sw as usize * sh as usize * n];
+                let mut dst =
+                    fr::images::Image::from_slice_u8(sw, sh, &mut small, pt).map_err(|e| bad(&e))?;
+                let bilinear = ResizeFilter::Bilinear.alg();
+                resize_into(
+                    resizer,
                     buf,
                     (iw, ih),
                     pt,
+                    use_alpha,
                     cover_crop(iw, ih, sw, sh),
-                    (sw, sh),
-                    ResizeFilter::Bilinear.alg(),
+                    &mut dst,
+                    bilinear,
                 )?;
-                let big = resize(
-                    &small,
-                    (sw, sh),
-                    pt,
-                    (0.0, 0.0, f64::from(sw), f64::from(sh)),
-                    (w, h),
-                    ResizeFilter::CatmullRom.alg(),
-                )?;
+                let mut big = vec![0; w as usize * h as usize * n];
+                let mut dst = fr::images::Image::from_slice_u8(w, h, &mut big, pt).map_err(|e| bad(&e))?;
+                let small_whole = (0.0, 0.0, f64::from(sw), f64::from(sh));
+                let catmull = ResizeFilter::CatmullRom.alg();
+                resize_into(resizer, &small, (sw, sh), pt, use_alpha, small_whole, &mut dst, catmull)?;
                 for (d, s) in frame.pixels_mut().iter_mut().zip(big.chunks_exact(n)) {
                     // Darkened to 60 %, so the photo stands out.
                     let dim = |v: u8| mul255(u32::from(v), 153) as u8;
@@ -439,12 +573,47 @@ fn fit_pixels(
             }
         }
     }
-    let (x0, y0) = (((w - tw) / 2) as usize, ((h - th) / 2) as usize);
+    let (x0, y0) = ((w - tw) / 2, (h - th) / 2);
     let stride = w as usize;
+    if layout == Layout::Rgbx {
+        // Scale straight into the frame (no intermediate image, no conversion pass).
+        if same {
+            let px = frame.pixels_mut();
+            for (y, row) in buf.chunks_exact(tw as usize * 4).enumerate() {
+                let start = (y0 as usize + y) * stride + x0 as usize;
+                let dst: &mut [u8] = bytemuck::cast_slice_mut(&mut px[start..start + tw as usize]);
+                dst.copy_from_slice(row);
+            }
+        } else {
+            let bytes: &mut [u8] = bytemuck::cast_slice_mut(frame.pixels_mut());
+            let mut whole_frame = fr::images::Image::from_slice_u8(w, h, bytes, pt).map_err(|e| bad(&e))?;
+            let mut dst =
+                fr::images::CroppedImageMut::new(&mut whole_frame, x0, y0, tw, th).map_err(|e| bad(&e))?;
+            resize_into(resizer, buf, (iw, ih), pt, false, crop_in_buf, &mut dst, alg)?;
+        }
+        let px = frame.pixels_mut();
+        for y in 0..th as usize {
+            let start = (y0 as usize + y) * stride + x0 as usize;
+            for p in &mut px[start..start + tw as usize] {
+                p.a = 255;
+            }
+        }
+        return Ok(frame);
+    }
+    let mut resized;
+    let scaled: &[u8] = if same {
+        buf
+    } else {
+        resized = vec![0; tw as usize * th as usize * n];
+        let mut dst = fr::images::Image::from_slice_u8(tw, th, &mut resized, pt).map_err(|e| bad(&e))?;
+        resize_into(resizer, buf, (iw, ih), pt, true, crop_in_buf, &mut dst, alg)?;
+        &resized
+    };
     let px = frame.pixels_mut();
     for (y, row) in scaled.chunks_exact(tw as usize * n).enumerate() {
-        let dst = &mut px[(y0 + y) * stride + x0..(y0 + y) * stride + x0 + tw as usize];
-        if alpha {
+        let start = (y0 as usize + y) * stride + x0 as usize;
+        let dst = &mut px[start..start + tw as usize];
+        if layout == Layout::Rgba {
             for (d, s) in dst.iter_mut().zip(row.chunks_exact(4)) {
                 *d = Rgba::new(s[0], s[1], s[2], s[3]).over(*d, 255);
             }
@@ -454,7 +623,7 @@ fn fit_pixels(
             }
         }
     }
-    if alpha {
+    if layout == Layout::Rgba {
         // Transparent photo pixels over a transparent background: make the frame opaque.
         for p in frame.pixels_mut() {
             *p = p.over(Rgba::BLACK, 255);
@@ -587,6 +756,100 @@ mod tests {
                 assert!(e.contains("truncated"), "{name} cut at {cut}: {e}");
             }
         }
+    }
+
+    /// zune-jpeg's RGBA output is its RGB output with a 255 after each pixel, and
+    /// `decode_into` writes every byte (a reused buffer's old contents never show through).
+    #[test]
+    fn rgba_decode_into_a_dirty_buffer_is_rgb_plus_opaque_alpha() {
+        for (name, bytes) in JPEGS {
+            let (w, h) = plain_jpeg_size(bytes, u64::MAX).expect(name);
+            let rgb = decode_plain_jpeg(bytes, (w, h)).expect(name);
+            let n = w as usize * h as usize * 4;
+            let mut zeros = vec![0u8; n];
+            let mut ones = vec![0xFFu8; n];
+            decode_plain_jpeg_into(bytes, ColorSpace::RGBA, &mut zeros).expect(name);
+            decode_plain_jpeg_into(bytes, ColorSpace::RGBA, &mut ones).expect(name);
+            assert!(zeros == ones, "{name}: decode_into left bytes unwritten");
+            for (i, (a, b)) in zeros.chunks_exact(4).zip(rgb.chunks_exact(3)).enumerate() {
+                assert_eq!((&a[..3], a[3]), (b, 255), "{name}: pixel {i}");
+            }
+            // A buffer of the wrong size is refused, not half filled.
+            assert!(decode_plain_jpeg_into(bytes, ColorSpace::RGBA, &mut zeros[..n - 4]).is_none());
+        }
+    }
+
+    /// The options a slideshow can have, on a display of `w × h`.
+    fn option_cases(w: u32, h: u32) -> Vec<PrepareOptions> {
+        let base = PrepareOptions { reduced_decode: false, ..PrepareOptions::new(Size::new(w, h).unwrap()) };
+        let mut v = Vec::new();
+        for fit in [FitMode::Fill, FitMode::Fit, FitMode::Shrink] {
+            for background in [Background::Color(Rgba::new(10, 20, 30, 0)), Background::Blur] {
+                for name in ResizeFilter::NAMES {
+                    let filter = ResizeFilter::from_name(name).unwrap();
+                    v.push(PrepareOptions { fit, background, filter, ..base });
+                }
+            }
+        }
+        v
+    }
+
+    /// Decoding to RGBA and scaling straight into the frame gives the bytes of the RGB path
+    /// (decode to RGB, scale as 3-byte pixels, copy into the frame), with alpha 255, for
+    /// every fit, background and filter, shrinking and enlarging, whole and cropped.
+    #[test]
+    fn scaling_straight_into_the_frame_gives_the_rgb_path_bytes() {
+        for (name, bytes) in JPEGS {
+            let (iw, ih) = plain_jpeg_size(bytes, u64::MAX).expect(name);
+            let rgb = decode_plain_jpeg(bytes, (iw, ih)).expect(name);
+            let sizes = [(iw / 3, ih / 3), (iw / 2 + 7, ih / 4 + 3), (iw, ih), (iw * 2 - 5, ih * 2 - 1)];
+            for (w, h) in sizes {
+                for opts in option_cases(w, h) {
+                    let mut resizer = fr::Resizer::new();
+                    let want =
+                        fit_pixels(&mut resizer, &mut None, &rgb, (iw, ih), (iw, ih), 1, Layout::Rgb, &opts)
+                            .unwrap();
+                    let got = prepare_photo_bytes(bytes, &opts).unwrap();
+                    assert!(got.pixels().iter().all(|p| p.a == 255), "{name} {w}x{h} {opts:?}");
+                    assert!(got == want, "{name} {w}x{h} {opts:?}: the frame-direct path differs");
+                }
+            }
+        }
+    }
+
+    /// One scratch used for photos of different sizes, large then small then large, gives the
+    /// frames of a fresh scratch each time.
+    #[test]
+    fn a_reused_scratch_gives_the_frames_of_a_fresh_one() {
+        let mut scratch = PhotoScratch::new();
+        // A PNG with alpha too (the general decoder, drawn over the background).
+        let mut png = Vec::new();
+        let img =
+            image::RgbaImage::from_fn(120, 80, |x, y| image::Rgba([x as u8, y as u8, 200, (x * 2) as u8]));
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        let mut photos: Vec<(&str, &[u8])> = JPEGS.iter().chain(JPEGS.iter().rev()).copied().collect();
+        photos.insert(3, ("alpha-png", &png));
+        let opts = [
+            PrepareOptions { fit: FitMode::Fill, ..PrepareOptions::new(Size::new(96, 54).unwrap()) },
+            PrepareOptions {
+                background: Background::Blur,
+                ..PrepareOptions::new(Size::new(70, 90).unwrap())
+            },
+        ];
+        for round in 0..2 {
+            for &(name, bytes) in &photos {
+                for o in &opts {
+                    let reused = prepare_photo_bytes_with(&mut scratch, bytes, o).unwrap();
+                    let fresh = prepare_photo_bytes(bytes, o).unwrap();
+                    assert!(reused == fresh, "{name} round {round} {o:?}");
+                    // Given back dirty (and in the other size): nothing of it may show.
+                    let mut dirty = reused;
+                    dirty.fill(Rgba::new(1, 2, 3, 4));
+                    scratch.recycle(dirty);
+                }
+            }
+        }
+        assert!(scratch.decoded.capacity() <= PhotoScratch::MAX_KEPT_BYTES);
     }
 
     #[test]
