@@ -596,27 +596,19 @@ impl Visualizer {
             let val = at(i) + ((at(i + 1) - at(i)) * f) / 65_536;
             (((val * i64::from(area) + 32_767) / 65_535) as u16, i.clamp(-1, bands - 1))
         };
-        // The partition point of `pred` (true on a prefix of `v`) found by walking from `hint`:
-        // the same index as `partition_point`, in as many steps as it moved since the last row
-        // (the edges move little from one row to the next).
-        fn walk(v: &[u16], hint: usize, pred: impl Fn(u16) -> bool) -> usize {
-            let mut i = hint.min(v.len());
-            while i > 0 && !pred(v[i - 1]) {
-                i -= 1;
-            }
-            while i < v.len() && pred(v[i]) {
-                i += 1;
-            }
-            i
+        // {i : lo < v[i] <= hi} of a monotone run, as a half-open interval: where the run rises,
+        // from the count of values <= lo to the count of values <= hi; where it falls, from the
+        // count above hi to the count above lo. Counting (no branch per value, vectorised) is
+        // the same as a partition point on a monotone run, and cheaper than walking the edges.
+        fn count(v: &[u16], pred: impl Fn(u16) -> bool) -> usize {
+            usize::from(v.iter().fold(0u16, |n, &e| n + u16::from(pred(e))))
         }
-        // {i : lo < v[i] <= hi} of a monotone run, as a half-open interval, from the last row's.
-        let between = |v: &[u16], lo: u16, hi: u16, hint: &mut (usize, usize)| -> (usize, usize) {
-            *hint = if v[v.len() - 1] >= v[0] {
-                (walk(v, hint.0, |e| e <= lo), walk(v, hint.1, |e| e <= hi))
+        let between = |v: &[u16], lo: u16, hi: u16| -> (usize, usize) {
+            if v[v.len() - 1] >= v[0] {
+                (count(v, |e| e <= lo), if hi == u16::MAX { v.len() } else { count(v, |e| e <= hi) })
             } else {
-                (walk(v, hint.0, |e| e > hi), walk(v, hint.1, |e| e > lo))
-            };
-            *hint
+                (if hi == u16::MAX { 0 } else { count(v, |e| e > hi) }, count(v, |e| e > lo))
+            }
         };
         /// A monotone run of columns: `a..b`, its extents' and peaks' lowest and highest.
         #[derive(Clone, Copy, Default)]
@@ -641,9 +633,8 @@ impl Visualizer {
         let mut colors = [Rgba::TRANSPARENT; CHUNK];
         let mut runs = [Run::default(); RUNS];
         let mut items = [Item::Lit(0, 0); RUNS];
-        // Per run, the last row's interval edges (extent, peak).
-        let mut hints = [((0usize, 0usize), (0usize, 0usize)); RUNS];
         let span = |v: &[u16]| (v[0].min(v[v.len() - 1]), v[0].max(v[v.len() - 1]));
+        let by_col = Divider::new((wu - 1).max(1) as u64);
         for c0 in (0..wu).step_by(CHUNK) {
             let n = (c0 + CHUNK).min(wu) - c0;
             let (mut nr, mut a, mut seg_a) = (0, 0, 0);
@@ -653,7 +644,7 @@ impl Visualizer {
                 (ext[i], seg) = interp(x, levels);
                 pk[i] = if with_peaks { interp(x, peaks).0 } else { 0 };
                 if by_band {
-                    colors[i] = self.ink.palette[x * 255 / (wu - 1).max(1)];
+                    colors[i] = self.ink.palette[by_col.div(x as u64 * 255) as usize];
                 }
                 if i == 0 {
                     seg_a = seg;
@@ -664,7 +655,6 @@ impl Visualizer {
             }
             runs[nr] = Run { a, b: n, ext: span(&ext[a..n]), pk: span(&pk[a..n]) };
             nr += 1;
-            hints[..nr].fill(((0, 0), (0, 0)));
             let (ext, pk, colors, runs) = (&ext[..n], &pk[..n], &colors[..n], &runs[..nr]);
             // Rows come with `d` falling; the items hold for `d` above `next` (then rebuilt).
             let (mut ni, mut next) = (0usize, i32::MAX);
@@ -722,9 +712,8 @@ impl Visualizer {
                         Item::Partial(k) => k,
                     };
                     let (a, b) = (runs[k].a, runs[k].b);
-                    let (he, hp) = &mut hints[k];
-                    let (f0, f1) = between(&ext[a..b], d, u16::MAX, he);
-                    let (q0, q1) = if with_peaks { between(&pk[a..b], d, d_hi, hp) } else { (0, 0) };
+                    let (f0, f1) = between(&ext[a..b], d, u16::MAX);
+                    let (q0, q1) = if with_peaks { between(&pk[a..b], d, d_hi) } else { (0, 0) };
                     let (q0, q1) = (a + q0, a + q0.max(q1));
                     lit(&mut s, a + f0, (a + f1).min(q0));
                     if q0 < q1 {
@@ -754,6 +743,10 @@ impl Visualizer {
         let thick = (h / 64).max(1) as i64;
         let (hi, wu) = (i64::from(h), w as usize);
         let half = (hi - 1) as f32 / 2.0;
+        // Gradient index per row, `|2y − (h − 1)| · 255 / (h − 1)`, without a division per pixel.
+        let hm = (hi - 1).max(1) as u64;
+        let by_row = Divider::new(hm);
+        let by_col = Divider::new((wu - 1).max(1) as u64);
         let mut prev: Option<i64> = None;
         for x in 0..wu {
             let j = start + (x as i64 * span) / i64::from(w);
@@ -764,19 +757,46 @@ impl Visualizer {
                 None => (y, y),
             };
             prev = Some(y);
-            let lo = (a - (thick - 1) / 2).max(0);
-            let hi_row = (b + thick / 2).min(hi - 1);
-            for yy in lo..=hi_row {
-                let c = match self.look.color_by {
-                    ColorBy::Band => self.ink.palette[x * 255 / (wu - 1).max(1)],
-                    ColorBy::Level => {
-                        let d = ((2 * yy - (hi - 1)).unsigned_abs() * 255 / (hi - 1).max(1) as u64) as usize;
-                        self.ink.palette[d.min(255)]
+            let lo = (a - (thick - 1) / 2).max(0) as usize;
+            let hi_row = (b + thick / 2).min(hi - 1) as usize;
+            let column = px[lo * wu + x..=hi_row * wu + x].iter_mut().step_by(wu);
+            match self.look.color_by {
+                ColorBy::Band => {
+                    let c = self.ink.palette[by_col.div(x as u64 * 255) as usize];
+                    column.for_each(|p| put(p, c));
+                }
+                ColorBy::Level => {
+                    for (yy, p) in (lo..).zip(column) {
+                        let d = by_row.div((2 * yy as i64 - (hi - 1)).unsigned_abs() * 255) as usize;
+                        put(p, self.ink.palette[d.min(255)]);
                     }
-                };
-                put(&mut px[yy as usize * wu + x], c);
+                }
             }
         }
+    }
+}
+
+/// Exact `n / d` for a fixed `d` in `1..2³²` and any `n` below 2³², as a multiplication and a
+/// shift (Granlund and Montgomery, 1994, theorem 4.2: `m = ⌈2^(32+l) / d⌉`, `l = ⌈log₂ d⌉`).
+#[derive(Clone, Copy, Debug)]
+struct Divider {
+    m: u64,
+    shift: u32,
+}
+
+impl Divider {
+    fn new(d: u64) -> Divider {
+        debug_assert!((1..1 << 32).contains(&d));
+        let l = 64 - (d - 1).leading_zeros();
+        let m = ((1u128 << (32 + l)).div_ceil(u128::from(d))) as u64;
+        Divider { m, shift: 32 + l }
+    }
+
+    /// `n / d`, rounded down, for `n < 2³²`.
+    #[inline]
+    fn div(self, n: u64) -> u64 {
+        debug_assert!(n < 1 << 32);
+        ((u128::from(n) * u128::from(self.m)) >> self.shift) as u64
     }
 }
 
@@ -1103,6 +1123,26 @@ mod tests {
                     v.draw_levels(&mut a, w, h, &levels, &peaks);
                     v.reference_levels(&mut b, w, h, &levels, &peaks);
                     assert!(a == b, "{w}x{h} {bands} bands, {look:?}, cleared to {clear:?}");
+                }
+            }
+        }
+    }
+
+    /// The divider is exact: every numerator up to 2²⁰ for small divisors, and the edges of the
+    /// range (multiples and their neighbours) for divisors up to the largest frame side.
+    #[test]
+    fn divider_is_exact() {
+        for d in 1..=300u64 {
+            let div = Divider::new(d);
+            assert!((0..1 << 20).all(|n| div.div(n) == n / d), "d = {d}");
+        }
+        for d in (301..=16_384u64).chain([65_535, 1 << 31, (1 << 32) - 1]) {
+            let div = Divider::new(d);
+            for q in [0u64, 1, 2, 255, 4096, 65_535, (1 << 32) / d - 1] {
+                for n in [q * d, q * d + d - 1, (q * d).saturating_sub(1)] {
+                    if n < 1 << 32 {
+                        assert_eq!(div.div(n), n / d, "{n} / {d}");
+                    }
                 }
             }
         }
