@@ -331,7 +331,21 @@ impl<'r> Spans<'r> {
         Spans { row, twin, bg, done: 0, start: 0, end: 0, color: Rgba::TRANSPARENT }
     }
 
-    /// Columns `s0..s1` in colour `c`; spans must come left to right, without overlap.
+    /// Columns `s0..s1` in colour `c`, written at once (no merging with a later span); spans
+    /// must come left to right, without overlap.
+    #[inline]
+    fn write(&mut self, s0: usize, s1: usize, c: Rgba) {
+        self.flush();
+        self.gap(s0);
+        fill(&mut self.row[s0..s1], c);
+        if let Some(t) = self.twin.as_deref_mut() {
+            fill(&mut t[s0..s1], c);
+        }
+        (self.done, self.start, self.end) = (s1, s1, s1);
+    }
+
+    /// Columns `s0..s1` in colour `c`, merged with a touching span of the same colour; spans
+    /// must come left to right, without overlap.
     #[inline]
     fn span(&mut self, s0: usize, s1: usize, c: Rgba) {
         if s0 == self.end && c == self.color {
@@ -556,18 +570,38 @@ impl Visualizer {
         }
         let by_band = self.look.color_by == ColorBy::Band;
         let (bg, peak_c) = (self.ink.bg, self.ink.peak);
-        self.for_rows(px, w as usize, h, bg, |d, row, twin| {
-            let mut s = Spans::new(row, twin, bg);
-            if !(led && (d % pitch >= pitch - seg_gap || d >= segs * pitch)) {
-                let level_c = self.level_color(d, area);
-                for b in 0..n {
-                    let (x0, x1) = cols[b];
-                    let (plo, phi) = peak[b];
-                    if d >= plo && d < phi {
-                        s.span(x0, x1, peak_c);
-                    } else if d < ext[b] {
-                        s.span(x0, x1, if by_band { color[b] } else { level_c });
+        // Rows at or above the highest bar or peak are empty.
+        let top = (0..n).map(|b| ext[b].max(peak[b].1)).max().unwrap_or(0);
+        self.for_rows(px, w as usize, h, bg, |d, row, mut twin| {
+            let lit = d < top && !(led && (d % pitch >= pitch - seg_gap || d >= segs * pitch));
+            let level_c = if by_band || !lit { Rgba::TRANSPARENT } else { self.level_color(d, area) };
+            let bar = |b: usize| {
+                let (plo, phi) = peak[b];
+                if d >= plo && d < phi {
+                    Some(peak_c)
+                } else if d < ext[b] {
+                    Some(if by_band { color[b] } else { level_c })
+                } else {
+                    None
+                }
+            };
+            if bg.is_none() {
+                // Only the bars are written: plain fills, no bookkeeping.
+                for b in (0..n).filter(|_| lit) {
+                    if let Some(c) = bar(b) {
+                        let (x0, x1) = cols[b];
+                        fill(&mut row[x0..x1], c);
+                        if let Some(t) = twin.as_deref_mut() {
+                            fill(&mut t[x0..x1], c);
+                        }
                     }
+                }
+                return;
+            }
+            let mut s = Spans::new(row, twin, bg);
+            for b in (0..n).filter(|_| lit) {
+                if let Some(c) = bar(b) {
+                    s.write(cols[b].0, cols[b].1, c);
                 }
             }
             s.finish();
