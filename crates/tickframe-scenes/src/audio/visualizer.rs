@@ -12,6 +12,13 @@
 //! gain) is computed once while building, in order, into a table of about 10 ms hops (see
 //! [`super::analysis`]); `render` looks a row up and draws with integer arithmetic through
 //! [`Canvas::pixels_mut`]. It allocates nothing.
+//!
+//! # Drawing
+//! Rows are written left to right as spans (merged when they touch and share a colour). With an
+//! opaque background the scene owns the frame: every pixel is written once per tick, the
+//! background in the gaps and the colours composited over it in advance, so the result does not
+//! depend on what the buffer held. Without one, only the lit pixels are written, blended onto
+//! the cleared canvas.
 
 use std::sync::Arc;
 
