@@ -2,9 +2,9 @@
 //! 1920×1080 for every mode, split into analysis (the per-tick row) and drawing, against a
 //! memory-bound baseline, and the build cost (decode, analysis table).
 //!
-//! Run: `cargo bench -p tickframe-scenes --bench audio` (short runs: append
-//! `-- --warm-up-time 1 --measurement-time 3`). Before measuring, it counts heap allocations per
-//! frame in steady state (a counting global allocator) and fails if any.
+//! Run: `cargo bench -p tickframe-scenes --bench audio` (about 4 minutes; the groups set short
+//! runs themselves: 20 samples over 2 s per frame figure). Before measuring, it counts heap
+//! allocations per frame in steady state (a counting global allocator) and fails if any.
 //!
 //! Groups:
 //! - `baseline_<size>/fill`: `Frame::fill` of the whole frame (what `Renderer` does before every
