@@ -1,17 +1,28 @@
-//! Criterion benchmarks of the audio visualizer, one core: per-frame render cost at 256×64 and
-//! 1920×1080 for every mode, and the build cost (decode, analysis) per second of audio.
+//! Criterion benchmarks of the audio visualizer, one core: per-frame cost at 256×64 and
+//! 1920×1080 for every mode, split into analysis (the per-tick row) and drawing, against a
+//! memory-bound baseline, and the build cost (decode, analysis table).
 //!
-//! Run: `cargo bench -p tickframe-scenes --bench audio`. Before measuring, it counts heap
+//! Run: `cargo bench -p tickframe-scenes --bench audio` (about 4 minutes; the groups set short
+//! runs themselves: 20 samples over 2 s per frame figure). Before measuring, it counts heap
 //! allocations per frame in steady state (a counting global allocator) and fails if any.
 //!
-//! Groups: `visualizer_<size>/<mode>` time one full frame through a `Renderer` (which first
-//! clears the frame to black: 8 MB of writes at 1080p); `visualizer_<size>_scene_only/<mode>`
-//! time only the scene's `render` onto a canvas (no clear). `visualizer_from_scratch_<size>/…`
-//! time a frame computed without the table: the FFT of every hop in the row's window of past
-//! audio (`W..2W` hops), the recurrences from a zero state, and the drawing (`default` is the
-//! scene's defaults, automatic gain: a window of about 14 s; `fixed_gain_short` is fixed gain,
-//! 60 ms decay, 100 ms hold, 300 ms fall). `visualizer_build` reports time per second of audio
-//! (throughput element = one second of the 22.05 kHz demo clip).
+//! Groups:
+//! - `baseline_<size>/fill`: `Frame::fill` of the whole frame (what `Renderer` does before every
+//!   scene): the memory-bound floor every per-frame figure is compared with.
+//! - `visualizer_analysis/<setting>`: the analysis part of a frame with the table, the tick's
+//!   sample position and its row looked up (the FFT, bands, smoothing and peaks ran while
+//!   building, see `visualizer_build`).
+//! - `visualizer_<size>/<mode>`: one full frame through a `Renderer` (clear to black, then the
+//!   scene without a background, which writes only its lit pixels): what the engine pays.
+//! - `visualizer_<size>_bg/<mode>`: the scene alone with an opaque background onto a recycled
+//!   frame (no clear): the scene writes every pixel itself, each once.
+//! - `visualizer_from_scratch_<size>/…`: a frame computed without the table: the FFT of every
+//!   hop in the row's window of past audio (`W..2W` hops), the recurrences from a zero state,
+//!   and the drawing (`default` is the scene's defaults, automatic gain: a window of about 14 s;
+//!   `fixed_gain_short` is fixed gain, 60 ms decay, 100 ms hold, 300 ms fall).
+//! - `visualizer_build`: decoding and the analysis table per second of audio (throughput
+//!   element = one second of the 22.05 kHz demo clip), and `analyse_3min_44k_64_bands` once per
+//!   iteration: a 3-minute 44.1 kHz clip (the demo clip upsampled and repeated), 64 bands.
 
 #![allow(unsafe_code)] // a GlobalAlloc impl is unsafe by definition; it forwards to System.
 
@@ -27,8 +38,8 @@ use tickframe_core::{
     Canvas, DisplayList, DrawMode, Frame, FramePool, FrameRate, RenderContext, Renderer, Scene, Size,
 };
 use tickframe_scenes::audio::{
-    AnalysisSettings, ColorBy, DirectScratch, Gain, Layout as BarLayout, Look, Mode, Spectrogram, Style,
-    Visualizer, decode_file,
+    AnalysisSettings, Clip, ColorBy, DirectScratch, Gain, Layout as BarLayout, Look, Mode, Spectrogram,
+    Style, Visualizer, decode_file,
 };
 use tickframe_scenes::{BuildContext, Params, Value, build_scene};
 
@@ -85,8 +96,11 @@ fn scene(size: Size, extra: &[(&str, &str)]) -> Arc<dyn Scene> {
 /// Steady-state allocations per frame must be zero.
 fn check_allocations() {
     for size in [Size::new(256, 64).unwrap(), Size::new(1920, 1080).unwrap()] {
-        for (name, extra) in MODES {
-            let s = scene(size, extra);
+        for (name, extra) in MODES.iter().flat_map(|(n, e)| {
+            let bg: Vec<(&str, &str)> = e.iter().copied().chain([("background", "#101018")]).collect();
+            [(n.to_string(), e.to_vec()), (format!("{n}+background"), bg)]
+        }) {
+            let s = scene(size, &extra);
             let mut r = Renderer::new(DrawMode::DisplayList);
             let mut f = Frame::new(size);
             for t in 0..60 {
@@ -103,17 +117,59 @@ fn check_allocations() {
     }
 }
 
+fn short(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    g.sample_size(20).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    g.throughput(Throughput::Elements(1));
+}
+
+/// The memory-bound floor: one fill of the whole frame (varying colour, so nothing is skipped).
+fn baseline(c: &mut Criterion) {
+    for size in [Size::new(256, 64).unwrap(), Size::new(1920, 1080).unwrap()] {
+        let mut g = c.benchmark_group(format!("baseline_{size}"));
+        short(&mut g);
+        let mut f = Frame::new(size);
+        let mut t = 0u8;
+        g.bench_function("fill", |b| {
+            b.iter(|| {
+                f.fill(tickframe_core::Rgba::rgb(t, 0, 0));
+                t = t.wrapping_add(1);
+                black_box(f.pixels()[0])
+            })
+        });
+        g.finish();
+    }
+}
+
+/// The analysis part of a frame: the tick's sample and its row of the table.
+fn analysis(c: &mut Criterion) {
+    let size = Size::new(256, 64).unwrap();
+    let decoded = decode_file(&clip()).unwrap();
+    let mut g = c.benchmark_group("visualizer_analysis");
+    short(&mut g);
+    for bands in [32usize, 64] {
+        let mut s = settings(Gain::Auto, 200.0, 400.0, 1500.0);
+        s.bands = bands;
+        let vis = Visualizer::new(decoded.clone(), &s, bars_look(), 0);
+        let mut t = 0u64;
+        g.bench_function(format!("lookup_{bands}_bands"), |b| {
+            b.iter(|| {
+                let ctx = RenderContext::new(size, rate(), 1, t % 720);
+                t += 1;
+                black_box(vis.levels_at(&ctx).map(|(l, p)| l[0] ^ p[0]))
+            })
+        });
+    }
+    g.finish();
+}
+
 fn render(c: &mut Criterion) {
     check_allocations();
     for size in [Size::new(256, 64).unwrap(), Size::new(1920, 1080).unwrap()] {
         for (name, extra) in MODES {
+            // Through a Renderer: frame cleared to black, scene (no background), flush.
             let s = scene(size, extra);
-            // Through a Renderer: frame cleared to black, scene, flush.
             let mut g = c.benchmark_group(format!("visualizer_{size}"));
-            g.sample_size(20)
-                .warm_up_time(Duration::from_millis(300))
-                .measurement_time(Duration::from_secs(2));
-            g.throughput(Throughput::Elements(1));
+            short(&mut g);
             let mut r = Renderer::new(DrawMode::DisplayList);
             let mut f = Frame::new(size);
             let mut t = 0u64;
@@ -125,12 +181,12 @@ fn render(c: &mut Criterion) {
                 })
             });
             g.finish();
-            // The scene alone, onto a canvas that is not cleared between frames.
-            let mut g = c.benchmark_group(format!("visualizer_{size}_scene_only"));
-            g.sample_size(20)
-                .warm_up_time(Duration::from_millis(300))
-                .measurement_time(Duration::from_secs(2));
-            g.throughput(Throughput::Elements(1));
+            // The scene alone with an opaque background, onto the last frame (not cleared).
+            let extra_bg: Vec<(&str, &str)> =
+                extra.iter().copied().chain([("background", "#101018")]).collect();
+            let s = scene(size, &extra_bg);
+            let mut g = c.benchmark_group(format!("visualizer_{size}_bg"));
+            short(&mut g);
             let (mut list, mut pool) = (DisplayList::default(), FramePool::default());
             let mut t = 0u64;
             g.bench_function(*name, |b| {
@@ -139,6 +195,7 @@ fn render(c: &mut Criterion) {
                     s.render(&RenderContext::new(size, rate(), 1, t % 720), &mut canvas);
                     canvas.flush();
                     t += 1;
+                    black_box(f.pixels()[0])
                 })
             });
             g.finish();
@@ -176,6 +233,30 @@ fn build(c: &mut Criterion) {
         }
     }
     g.finish();
+    // A 3-minute 44.1 kHz clip (4096-point FFTs), 64 bands: the demo clip, each sample twice,
+    // repeated.
+    let long = Clip {
+        rate: 44_100,
+        channels: 1,
+        samples: decoded.samples.iter().flat_map(|&v| [v, v]).cycle().take(180 * 44_100).collect(),
+        warnings: Vec::new(),
+    };
+    let mut s = settings(Gain::Auto, 200.0, 400.0, 1500.0);
+    s.bands = 64;
+    let spec = Spectrogram::analyse(&long, &s);
+    println!(
+        "3-minute 44.1 kHz clip, 64 bands: table {} bytes ({:.2} MB), {} hops of {} samples",
+        spec.table_bytes(),
+        spec.table_bytes() as f64 / 1e6,
+        spec.table_bytes() / (4 * 64),
+        spec.hop()
+    );
+    let mut g = c.benchmark_group("visualizer_build");
+    g.sample_size(10).warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_secs(8));
+    g.bench_function("analyse_3min_44k_64_bands", |b| {
+        b.iter(|| black_box(Spectrogram::analyse(&long, &s).table_bytes()))
+    });
+    g.finish();
 }
 
 fn settings(gain: Gain, decay_ms: f64, peak_hold_ms: f64, peak_fall_ms: f64) -> AnalysisSettings {
@@ -194,10 +275,8 @@ fn settings(gain: Gain, decay_ms: f64, peak_hold_ms: f64, peak_fall_ms: f64) -> 
     }
 }
 
-/// A frame with no table: its row straight from the audio (every FFT of its window), then drawn.
-fn from_scratch(c: &mut Criterion) {
-    let decoded = decode_file(&clip()).unwrap();
-    let look = Look {
+fn bars_look() -> Look {
+    Look {
         mode: Mode::Bars,
         style: Style::Solid,
         layout: BarLayout::Linear,
@@ -208,7 +287,13 @@ fn from_scratch(c: &mut Criterion) {
         peak_color: tickframe_core::Rgba::WHITE,
         background: None,
         scope_ms: 50.0,
-    };
+    }
+}
+
+/// A frame with no table: its row straight from the audio (every FFT of its window), then drawn.
+fn from_scratch(c: &mut Criterion) {
+    let decoded = decode_file(&clip()).unwrap();
+    let look = bars_look();
     for (label, s) in [
         ("default", settings(Gain::Auto, 200.0, 400.0, 1500.0)),
         ("fixed_gain_short", settings(Gain::Fixed, 60.0, 100.0, 300.0)),
@@ -247,5 +332,5 @@ fn from_scratch(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, render, from_scratch, build);
+criterion_group!(benches, baseline, analysis, render, from_scratch, build);
 criterion_main!(benches);
