@@ -104,7 +104,7 @@ pub fn mono_lit(mode: MonoMode, x: u32, y: u32, px: crate::Rgba) -> bool {
 /// # Panics
 /// When `width` is 0 or does not divide the pixel count.
 pub fn quantize_mono(pixels: &mut [crate::Rgba], width: u32, mode: MonoMode) {
-    assert!(width > 0 && pixels.len() % width as usize == 0, "pixels are rows of `width`");
+    assert!(width > 0 && pixels.len().is_multiple_of(width as usize), "pixels are rows of `width`");
     for (y, row) in pixels.chunks_exact_mut(width as usize).enumerate() {
         for (x, px) in row.iter_mut().enumerate() {
             *px =

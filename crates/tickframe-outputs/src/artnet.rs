@@ -51,7 +51,7 @@ impl ArtNetEncoder {
         if start_universe > 32767 {
             return Err(EncoderConfigError(format!("Art-Net universe {start_universe} is above 32767")));
         }
-        if !(2..=512).contains(&channels) || channels % 2 != 0 {
+        if !(2..=512).contains(&channels) || !channels.is_multiple_of(2) {
             return Err(EncoderConfigError(format!(
                 "Art-Net channels per universe {channels}: expected an even number in 2..=512"
             )));

@@ -242,7 +242,7 @@ pub fn parse_output_url(url: &str) -> Result<OutputTarget, UrlError> {
                 channels: q.num("channels", 510, 2, 512).map_err(|r| fail(r, example))? as u16,
                 bind: q.ip("bind").map_err(|r| fail(r, example))?,
             };
-            if t.channels % 2 != 0 {
+            if !t.channels.is_multiple_of(2) {
                 return Err(fail(format!("`channels={}` must be even for Art-Net", t.channels), example));
             }
             q.finish(&["universe", "sync", "channels", "bind"]).map_err(|r| fail(r, example))?;

@@ -172,18 +172,18 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TraceErr
 /// Prepares `dir`: refuses a non-empty folder unless `force`, in which case the old index is
 /// removed first (so the folder never looks complete) and then the old trace files.
 pub(crate) fn prepare_dir(dir: &Path, force: bool) -> Result<(), TraceError> {
-    if let Ok(mut entries) = std::fs::read_dir(dir) {
-        if entries.next().is_some() {
-            if !force {
-                return Err(TraceError::NotEmpty(dir.to_path_buf()));
-            }
-            for name in [names::INDEX, names::GIF, names::APNG, names::STORE, names::FSEQ, names::SCENE] {
-                match std::fs::remove_file(dir.join(name)) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(TraceError::Io { path: dir.join(name), source: e });
-                    }
-                    _ => {}
+    if let Ok(mut entries) = std::fs::read_dir(dir)
+        && entries.next().is_some()
+    {
+        if !force {
+            return Err(TraceError::NotEmpty(dir.to_path_buf()));
+        }
+        for name in [names::INDEX, names::GIF, names::APNG, names::STORE, names::FSEQ, names::SCENE] {
+            match std::fs::remove_file(dir.join(name)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(TraceError::Io { path: dir.join(name), source: e });
                 }
+                _ => {}
             }
         }
     }

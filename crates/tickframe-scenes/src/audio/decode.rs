@@ -95,10 +95,10 @@ pub fn decode_file(path: &Path) -> Result<Clip, DecodeError> {
     };
     if rate != 0 {
         check_rate(rate)?;
-        if let Some(n) = expected_frames {
-            if n > MAX_CLIP_SECONDS * u64::from(rate) {
-                return Err(too_long(&shown.to_string(), n, rate));
-            }
+        if let Some(n) = expected_frames
+            && n > MAX_CLIP_SECONDS * u64::from(rate)
+        {
+            return Err(too_long(&shown.to_string(), n, rate));
         }
     }
 
@@ -159,13 +159,14 @@ pub fn decode_file(path: &Path) -> Result<Clip, DecodeError> {
         let why = if skipped > 0 { "every packet is damaged" } else { "it holds no audio samples" };
         return Err(err(why.into()));
     }
-    if let Some(n) = expected_frames {
-        if (samples.len() as u64) < n && warnings.is_empty() {
-            warnings.push(format!(
-                "audio file `{shown}` holds {} of the {n} samples its header announces (truncated?)",
-                samples.len()
-            ));
-        }
+    if let Some(n) = expected_frames
+        && (samples.len() as u64) < n
+        && warnings.is_empty()
+    {
+        warnings.push(format!(
+            "audio file `{shown}` holds {} of the {n} samples its header announces (truncated?)",
+            samples.len()
+        ));
     }
     Ok(Clip { rate, channels: channels.max(1), samples, warnings })
 }

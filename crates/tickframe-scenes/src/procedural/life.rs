@@ -178,7 +178,7 @@ impl Simulation for Life {
             }
         }
         std::mem::swap(&mut state.cells, &mut state.next);
-        if population == 0 || (self.reseed_ticks > 0 && ctx.tick % self.reseed_ticks == 0) {
+        if population == 0 || (self.reseed_ticks > 0 && ctx.tick.is_multiple_of(self.reseed_ticks)) {
             self.soup(state, ctx);
         }
     }
@@ -233,7 +233,7 @@ impl Simulation for Life {
                 body.len()
             ));
         }
-        if n % 8 != 0 && body[body.len() - 1] >> (n % 8) != 0 {
+        if !n.is_multiple_of(8) && body[body.len() - 1] >> (n % 8) != 0 {
             return bad("life board: nonzero padding bits".to_string());
         }
         self.shape(state, ctx);
