@@ -647,21 +647,25 @@ struct WarpScratch {
     /// `cos_a, sin_a, cos_b, sin_b` of each pixel's bucket, one array each (so the rotations
     /// vectorise).
     rot: [[f32; WARP_TW]; 4],
+    /// The rotation's products of each pixel, for the old frame then the new one:
+    /// `dx·cos, dy·sin, dx·sin, dy·cos`. The three mirror images of the pixel about the centre
+    /// have the same products up to sign (negation is exact), so they are computed once.
+    prod: [[f32; WARP_TW]; 8],
     ia: [u32; WARP_TW],
     ib: [u32; WARP_TW],
     ca: [Rgba; WARP_TW],
     cb: [Rgba; WARP_TW],
 }
 
-const WARP_TW: usize = 64;
+const WARP_TW: usize = 256;
 
-/// Source indices (or `u32::MAX` for black) in both frames for pixels `x0..x0 + n` of the row
-/// at `dy`: exactly the arithmetic of the per-pixel definition (IEEE-754 `+ − × √` in the same
-/// order), in passes that vectorise (radius buckets, rotations) and passes of plain loads
-/// (table look-ups; vector gathers are slow on many CPUs).
+/// The rotation products ([`WarpScratch::prod`]) of pixels `x0..x0 + n` of the row at `dy`:
+/// exactly the arithmetic of the per-pixel definition (IEEE-754 `+ − × √` in the same order), in
+/// passes that vectorise (radius buckets, rotations) and a pass of plain loads (the table
+/// look-ups; vector gathers are slow on many CPUs).
 #[inline(always)]
-fn warp_indices(t: &WarpTables, x0: usize, dy: f32, sc: &mut WarpScratch, n: usize) {
-    let (cx, cy) = (t.cx, t.cy);
+fn warp_products(t: &WarpTables, x0: usize, dy: f32, sc: &mut WarpScratch, n: usize) {
+    let cx = t.cx;
     // The radius bucket `min(trunc(r · scale), TABLE − 1)`, clamped before truncating (the same
     // for r · scale ≥ 0); the mask changes nothing but shows the look-ups are in bounds.
     for (i, k) in sc.k[..n].iter_mut().enumerate() {
@@ -670,24 +674,40 @@ fn warp_indices(t: &WarpTables, x0: usize, dy: f32, sc: &mut WarpScratch, n: usi
         *k = small_trunc(v) & (WARP_TABLE as u32 - 1);
     }
     warp_lookup(t, &sc.k[..n], &mut sc.rot);
+    let [ca, sa, cb, sb] = &sc.rot;
+    let (ca, sa, cb, sb) = (&ca[..n], &sa[..n], &cb[..n], &sb[..n]);
+    let [p0, p1, p2, p3, p4, p5, p6, p7] = &mut sc.prod;
+    for i in 0..n {
+        let dx = (x0 + i) as f32 + 0.5 - cx;
+        (p0[i], p1[i], p2[i], p3[i]) = (dx * ca[i], dy * sa[i], dx * sa[i], dy * ca[i]);
+        (p4[i], p5[i], p6[i], p7[i]) = (dx * cb[i], dy * sb[i], dx * sb[i], dy * cb[i]);
+    }
+}
+
+/// Source indices (or `u32::MAX` for black) in both frames of the first `n` pixels whose
+/// products are in `sc.prod`, mirrored left-right when `MX` (the pixel at `−dx`) and top-bottom
+/// when `MY` (at `−dy`). The definition's `qx = cx + dx·cos − dy·sin`, `qy = cy + dx·sin +
+/// dy·cos`, left to right: with `dx` negated, `dx·cos` is exactly `−(dx·cos)`, and so on, so
+/// these are the bytes of the per-pixel definition at the mirrored pixel.
+#[inline(always)]
+fn warp_mirror_indices<const MX: bool, const MY: bool>(t: &WarpTables, sc: &mut WarpScratch, n: usize) {
     // `qx >= 0 && qy >= 0 && (qx as usize) < w && (qy as usize) < h`: w and h are integers
     // below 2^24 (exact in f32), so `trunc(q) < w` is `q < w`, and NaN fails `q >= 0`.
-    let (w, wf, hf) = (t.w as u32, t.wf, t.hf);
-    let index = |qx: f32, qy: f32| -> u32 {
+    let (cx, cy, w, wf, hf) = (t.cx, t.cy, t.w as u32, t.wf, t.hf);
+    let index = |a: f32, b: f32, c: f32, d: f32| -> u32 {
+        let (a, c) = if MX { (-a, -c) } else { (a, c) };
+        let (b, d) = if MY { (-b, -d) } else { (b, d) };
+        let (qx, qy) = (cx + a - b, cy + c + d);
         // Branch-free: the indices of out-of-range coordinates are discarded.
         let inside = (qx >= 0.0) & (qy >= 0.0) & (qx < wf) & (qy < hf);
         let i = small_trunc(qy).wrapping_mul(w).wrapping_add(small_trunc(qx));
         if inside { i } else { u32::MAX }
     };
-    let [ca, sa, cb, sb] = &sc.rot;
-    let (ca, sa, cb, sb) = (&ca[..n], &sa[..n], &cb[..n], &sb[..n]);
+    let [p0, p1, p2, p3, p4, p5, p6, p7] = &sc.prod;
     let (ia, ib) = (&mut sc.ia[..n], &mut sc.ib[..n]);
     for i in 0..n {
-        let dx = (x0 + i) as f32 + 0.5 - cx;
-        let (c, s) = (ca[i], sa[i]);
-        ia[i] = index(cx + dx * c - dy * s, cy + dx * s + dy * c);
-        let (c, s) = (cb[i], sb[i]);
-        ib[i] = index(cx + dx * c - dy * s, cy + dx * s + dy * c);
+        ia[i] = index(p0[i], p1[i], p2[i], p3[i]);
+        ib[i] = index(p4[i], p5[i], p6[i], p7[i]);
     }
 }
 
@@ -704,11 +724,19 @@ fn warp_lookup(t: &WarpTables, k: &[u32], rot: &mut [[f32; WARP_TW]; 4]) {
     }
 }
 
-/// The pixels at `idx` (`u32::MAX`, or anything out of range: black), with plain loads.
+/// The pixels at `idx` (`u32::MAX`, or anything out of range: black), with plain loads; in
+/// reverse order when `REV` (for the left-right mirror image of a run of pixels).
 #[inline(never)]
-fn fetch(px: &[Rgba], idx: &[u32], out: &mut [Rgba]) {
-    for (o, &i) in out.iter_mut().zip(idx) {
-        *o = px.get(i as usize).copied().unwrap_or(Rgba::BLACK);
+fn fetch<const REV: bool>(px: &[Rgba], idx: &[u32], out: &mut [Rgba]) {
+    let get = |i: u32| px.get(i as usize).copied().unwrap_or(Rgba::BLACK);
+    if REV {
+        for (o, &i) in out.iter_mut().zip(idx.iter().rev()) {
+            *o = get(i);
+        }
+    } else {
+        for (o, &i) in out.iter_mut().zip(idx) {
+            *o = get(i);
+        }
     }
 }
 
@@ -718,7 +746,19 @@ fn warp(p: f64, angle: u32, from: FrameRef<'_>, to: FrameRef<'_>, out: &mut [Rgb
 
 /// [`warp`] on the kernel for `isa` (the portable one when the CPU lacks it).
 fn warp_with(isa: Isa, p: f64, angle: u32, from: FrameRef<'_>, to: FrameRef<'_>, out: &mut [Rgba]) {
-    let (w, h) = (from.width() as usize, from.height() as usize);
+    let h = from.height() as usize;
+    let t = warp_tables(from.width() as usize, h, p, angle);
+    let mix = (p * 255.0).round() as u8;
+    let (ap, bp) = (from.pixels(), to.pixels());
+    #[cfg(target_arch = "x86_64")]
+    if simd::warp(isa, &t, h, ap, bp, mix, out) {
+        return;
+    }
+    warp_tiles(&t, h, ap, bp, mix, out);
+}
+
+/// The per-frame constants of a `w`×`h` warp at progress `p` swirling up to `angle` degrees.
+fn warp_tables(w: usize, h: usize, p: f64, angle: u32) -> WarpTables {
     let (cx, cy, maxr) = centre(w, h);
     let max_angle = f64::from(angle).to_radians();
     // Rotation (cos, sin) per radius bucket, for both frames: the old frame turns by
@@ -741,40 +781,71 @@ fn warp_with(isa: Isa, p: f64, angle: u32, from: FrameRef<'_>, to: FrameRef<'_>,
         (t.cos_a[k], t.sin_a[k]) = (libm::cos(ta) as f32, libm::sin(ta) as f32);
         (t.cos_b[k], t.sin_b[k]) = (libm::cos(tb) as f32, libm::sin(tb) as f32);
     }
-    let mix = (p * 255.0).round() as u8;
-    let (ap, bp) = (from.pixels(), to.pixels());
-    #[cfg(target_arch = "x86_64")]
-    if simd::warp(isa, &t, h, ap, bp, mix, out) {
-        return;
-    }
-    warp_tiles(&t, h, ap, bp, mix, out);
+    t
 }
 
 /// The pixels of a warp, tile by tile: the swirl reads both frames along arcs, so a small
-/// tile's sources stay close together. Every pixel is computed exactly as in row order.
+/// tile's sources stay close together. Only the top-left quarter is computed; each of its pixels
+/// also gives its three mirror images about the centre (the same radius, so the same rotation,
+/// see [`warp_mirror_indices`]). Every pixel is exactly the per-pixel definition's.
 #[inline(always)]
 fn warp_tiles(t: &WarpTables, h: usize, ap: &[Rgba], bp: &[Rgba], mix: u8, out: &mut [Rgba]) {
-    const TH: usize = 16;
+    const TH: usize = 8;
     let w = t.w;
     let mut sc = WarpScratch {
         k: [0; WARP_TW],
         rot: [[0.0; WARP_TW]; 4],
+        prod: [[0.0; WARP_TW]; 8],
         ia: [0; WARP_TW],
         ib: [0; WARP_TW],
         ca: [Rgba::BLACK; WARP_TW],
         cb: [Rgba::BLACK; WARP_TW],
     };
-    for ty in (0..h).step_by(TH) {
-        for tx in (0..w).step_by(WARP_TW) {
-            let n = (tx + WARP_TW).min(w) - tx;
-            for y in ty..(ty + TH).min(h) {
-                warp_indices(t, tx, y as f32 + 0.5 - t.cy, &mut sc, n);
-                fetch(ap, &sc.ia[..n], &mut sc.ca[..n]);
-                fetch(bp, &sc.ib[..n], &mut sc.cb[..n]);
-                crossfade_bytes(&mut out[y * w + tx..y * w + tx + n], &sc.ca[..n], &sc.cb[..n], mix);
+    // The quarter includes the middle column and row of odd sizes, whose mirror images are
+    // themselves (so they are not drawn twice).
+    let (half_w, half_h) = (w.div_ceil(2), h.div_ceil(2));
+    let (mirrored_w, mirrored_h) = (w / 2, h / 2);
+    for ty in (0..half_h).step_by(TH) {
+        for tx in (0..half_w).step_by(WARP_TW) {
+            let n = (tx + WARP_TW).min(half_w) - tx;
+            // Pixels of this run that have a distinct left-right mirror image.
+            let nm = (tx + n).min(mirrored_w).saturating_sub(tx);
+            for y in ty..(ty + TH).min(half_h) {
+                warp_products(t, tx, y as f32 + 0.5 - t.cy, &mut sc, n);
+                let yb = h - 1 - y;
+                warp_run::<false, false>(t, &mut sc, ap, bp, mix, &mut out[y * w + tx..][..n]);
+                if nm > 0 {
+                    let row = &mut out[y * w + w - tx - nm..][..nm];
+                    warp_run::<true, false>(t, &mut sc, ap, bp, mix, row);
+                }
+                if y < mirrored_h {
+                    warp_run::<false, true>(t, &mut sc, ap, bp, mix, &mut out[yb * w + tx..][..n]);
+                    if nm > 0 {
+                        let row = &mut out[yb * w + w - tx - nm..][..nm];
+                        warp_run::<true, true>(t, &mut sc, ap, bp, mix, row);
+                    }
+                }
             }
         }
     }
+}
+
+/// One run of output pixels from the products in `sc`: the run itself, or one of its mirror
+/// images (`MX`: left-right, written right to left; `MY`: top-bottom).
+#[inline(always)]
+fn warp_run<const MX: bool, const MY: bool>(
+    t: &WarpTables,
+    sc: &mut WarpScratch,
+    ap: &[Rgba],
+    bp: &[Rgba],
+    mix: u8,
+    out: &mut [Rgba],
+) {
+    let n = out.len();
+    warp_mirror_indices::<MX, MY>(t, sc, n);
+    fetch::<MX>(ap, &sc.ia[..n], &mut sc.ca[..n]);
+    fetch::<MX>(bp, &sc.ib[..n], &mut sc.cb[..n]);
+    crossfade_bytes(out, &sc.ca[..n], &sc.cb[..n], mix);
 }
 
 /// The instruction sets the per-pixel float kernels (warp, ripple) are also compiled for. All
@@ -1181,6 +1252,58 @@ mod tests {
                         warp_with(isa, p, angle, a.view(), b.view(), &mut got);
                         assert!(got == expected, "{isa:?} {w}x{h} angle {angle} p {p}");
                     }
+                }
+            }
+        }
+    }
+
+    /// The warp's definition, one pixel at a time in row order: bucket of the radius, rotate
+    /// both frames' source positions about the centre, black outside, crossfade.
+    fn warp_reference(p: f64, angle: u32, from: &Frame, to: &Frame) -> Vec<Rgba> {
+        let (w, h) = (from.width() as usize, from.height() as usize);
+        let t = warp_tables(w, h, p, angle);
+        let mix = (p * 255.0).round() as u8;
+        let source = |px: &[Rgba], x: f32, y: f32, c: f32, s: f32| {
+            let (dx, dy) = (x - t.cx, y - t.cy);
+            let (qx, qy) = (t.cx + dx * c - dy * s, t.cy + dx * s + dy * c);
+            if qx >= 0.0 && qy >= 0.0 && (qx as usize) < w && (qy as usize) < h {
+                px[qy as usize * w + qx as usize]
+            } else {
+                Rgba::BLACK
+            }
+        };
+        let mut out = vec![Rgba::BLACK; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
+                let (dx, dy) = (fx - t.cx, fy - t.cy);
+                let k = (((dx * dx + dy * dy).sqrt() * t.scale) as usize).min(WARP_TABLE - 1);
+                let a = source(from.pixels(), fx, fy, t.cos_a[k], t.sin_a[k]);
+                let b = source(to.pixels(), fx, fy, t.cos_b[k], t.sin_b[k]);
+                crossfade_bytes(&mut out[y * w + x..][..1], &[a], &[b], mix);
+            }
+        }
+        out
+    }
+
+    /// The quarter-and-mirrors kernel gives the per-pixel definition's bytes, at even, odd and
+    /// tiny sizes (middle rows and columns drawn once), for several angles and progress values.
+    #[test]
+    fn the_warp_kernel_is_the_per_pixel_definition() {
+        for (w, h) in [(1, 1), (2, 1), (1, 3), (3, 2), (67, 41), (130, 97), (129, 64)] {
+            let size = Size::new(w, h).unwrap();
+            let (mut a, mut b) = (Frame::new(size), Frame::new(size));
+            for (i, (p, q)) in a.pixels_mut().iter_mut().zip(b.pixels_mut()).enumerate() {
+                let v = (i as u32).wrapping_mul(2_654_435_761);
+                *p = Rgba::new(v as u8, (v >> 8) as u8, (v >> 16) as u8, 255);
+                *q = Rgba::new((v >> 3) as u8, (v >> 11) as u8, (v >> 19) as u8, (v >> 27) as u8);
+            }
+            for angle in [0, 270, 1440] {
+                for p in [0.1, 0.37, 0.5, 0.9] {
+                    let expected = warp_reference(p, angle, &a, &b);
+                    let mut got = vec![Rgba::WHITE; a.pixels().len()];
+                    warp_with(Isa::Portable, p, angle, a.view(), b.view(), &mut got);
+                    assert!(got == expected, "{w}x{h} angle {angle} p {p}");
                 }
             }
         }
