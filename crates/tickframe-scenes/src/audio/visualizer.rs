@@ -639,18 +639,47 @@ impl Visualizer {
         };
         // {i : lo < v[i] <= hi} of a monotone run, as a half-open interval: where the run rises,
         // from the count of values <= lo to the count of values <= hi; where it falls, from the
-        // count above hi to the count above lo. Counting (no branch per value, vectorised) is
-        // the same as a partition point on a monotone run, and cheaper than walking the edges.
-        fn count(v: &[u16], pred: impl Fn(u16) -> bool) -> usize {
-            usize::from(v.iter().fold(0u16, |n, &e| n + u16::from(pred(e))))
-        }
-        let between = |v: &[u16], lo: u16, hi: u16| -> (usize, usize) {
-            if v[v.len() - 1] >= v[0] {
-                (count(v, |e| e <= lo), if hi == u16::MAX { v.len() } else { count(v, |e| e <= hi) })
-            } else {
-                (if hi == u16::MAX { 0 } else { count(v, |e| e > hi) }, count(v, |e| e > lo))
+        // count above hi to the count above lo. Rows come with `d` falling, so each count only
+        // moves one way: a cursor per count, walked from its value at +inf (rising: all of the
+        // run; falling: none of it), costs at most the run's length per chunk in total, the same
+        // as a partition point on a monotone run at every row.
+        #[inline]
+        fn at_most(v: &[u16], mut c: usize, t: u16) -> usize {
+            while c > 0 && v[c - 1] > t {
+                c -= 1;
             }
-        };
+            c
+        }
+        #[inline]
+        fn above(v: &[u16], mut c: usize, t: u16) -> usize {
+            while c < v.len() && v[c] > t {
+                c += 1;
+            }
+            c
+        }
+        /// `(lo, hi)` cursors of one run's count: see above.
+        #[derive(Clone, Copy, Default)]
+        struct Cursor {
+            lo: usize,
+            hi: usize,
+        }
+        impl Cursor {
+            fn start(v: &[u16]) -> Cursor {
+                let n = if v[v.len() - 1] >= v[0] { v.len() } else { 0 };
+                Cursor { lo: n, hi: n }
+            }
+            /// `{i : lo < v[i] <= hi}`, for thresholds at or below those of the last call.
+            #[inline]
+            fn between(&mut self, v: &[u16], lo: u16, hi: u16) -> (usize, usize) {
+                if v[v.len() - 1] >= v[0] {
+                    (self.lo, self.hi) = (at_most(v, self.lo, lo), at_most(v, self.hi, hi));
+                    (self.lo, self.hi)
+                } else {
+                    (self.lo, self.hi) = (above(v, self.lo, lo), above(v, self.hi, hi));
+                    (self.hi, self.lo)
+                }
+            }
+        }
         /// A monotone run of columns: `a..b`, its extents' and peaks' lowest and highest.
         #[derive(Clone, Copy, Default)]
         struct Run {
@@ -674,6 +703,9 @@ impl Visualizer {
         let mut colors = [Rgba::TRANSPARENT; CHUNK];
         let mut runs = [Run::default(); RUNS];
         let mut items = [Item::Lit(0, 0); RUNS];
+        // Per run: the extent's count (only `lo` moves: its `hi` is u16::MAX) and the peaks'.
+        let mut ext_cur = [Cursor::default(); RUNS];
+        let mut pk_cur = [Cursor::default(); RUNS];
         let span = |v: &[u16]| (v[0].min(v[v.len() - 1]), v[0].max(v[v.len() - 1]));
         let by_col = Divider::new((wu - 1).max(1) as u64);
         for c0 in (0..wu).step_by(CHUNK) {
@@ -697,6 +729,9 @@ impl Visualizer {
             runs[nr] = Run { a, b: n, ext: span(&ext[a..n]), pk: span(&pk[a..n]) };
             nr += 1;
             let (ext, pk, colors, runs) = (&ext[..n], &pk[..n], &colors[..n], &runs[..nr]);
+            for (k, r) in runs.iter().enumerate() {
+                (ext_cur[k], pk_cur[k]) = (Cursor::start(&ext[r.a..r.b]), Cursor::start(&pk[r.a..r.b]));
+            }
             // Rows come with `d` falling; the items hold for `d` above `next` (then rebuilt).
             let (mut ni, mut next) = (0usize, i32::MAX);
             self.for_rows(px, wu, h, if c0 == 0 { bg } else { None }, |d, row, twin| {
@@ -753,8 +788,8 @@ impl Visualizer {
                         Item::Partial(k) => k,
                     };
                     let (a, b) = (runs[k].a, runs[k].b);
-                    let (f0, f1) = between(&ext[a..b], d, u16::MAX);
-                    let (q0, q1) = if with_peaks { between(&pk[a..b], d, d_hi) } else { (0, 0) };
+                    let (f0, f1) = ext_cur[k].between(&ext[a..b], d, u16::MAX);
+                    let (q0, q1) = if with_peaks { pk_cur[k].between(&pk[a..b], d, d_hi) } else { (0, 0) };
                     let (q0, q1) = (a + q0, a + q0.max(q1));
                     lit(&mut s, a + f0, (a + f1).min(q0));
                     if q0 < q1 {
