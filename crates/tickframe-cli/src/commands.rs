@@ -407,6 +407,12 @@ pub fn play(
         }
         None => 0,
     };
+    let live = scene.live.clone();
+    if live.is_some() && shift != 0 {
+        return Err(Failure::BadInput(
+            "--audio-offset-ms cannot shift live audio input: a live visualizer shows the sound as it arrives".into(),
+        ));
+    }
     if shift != 0 {
         scene.root = Arc::new(TickShift { inner: Arc::clone(&scene.root), ticks: shift });
         // Shifted frames are other frames: keep them apart from the unshifted scene's.
@@ -503,6 +509,14 @@ pub fn play(
             FaultArg::Previous => FaultPolicy::PreviousFrame,
         },
         raise_presenter_priority: !eng.normal_priority,
+        // Live input: render each frame just in time (at most two frames ahead), so it shows the
+        // sound of the moment it is presented.
+        min_lookahead: if live.is_some() { 1 } else { 0 },
+        max_lookahead: if live.is_some() {
+            LIVE_MAX_LOOKAHEAD
+        } else {
+            EngineConfig::default().max_lookahead
+        },
         ..EngineConfig::default()
     };
     let base = RenderContext::new(scene.size, scene.rate, scene.seed, 0);
@@ -526,7 +540,9 @@ pub fn play(
                 writeln!(w, "{}", c.record()).map_err(anyhow::Error::from)?;
             }
             let names = outputs.iter().map(|(o, _)| o.name().to_string()).collect();
-            Some(FrameLogWriter::start(w, 1 << 16, names, "cpu")?)
+            // With live input, every line carries the bands its tick was drawn from.
+            let bands = live.clone().map(|l| Arc::new(LiveBands(l)) as Arc<dyn tickframe_engine::TickBands>);
+            Some(FrameLogWriter::start_with_bands(w, 1 << 16, names, "cpu", bands)?)
         }
         None => None,
     };
@@ -559,6 +575,18 @@ pub fn play(
     for d in &device_reports {
         eprintln!("{}", d.summary_line());
     }
+    if let Some(input) = &live {
+        eprintln!(
+            "live audio input `{}` ({} Hz): NOT reproducible; {} hops analysed, {} samples dropped, {} stream errors; \
+             latency: {:.0} ms of analysis window + up to {LIVE_MAX_LOOKAHEAD} frames rendered ahead + the device's buffer",
+            input.device(),
+            input.rate(),
+            input.hops(),
+            input.overruns(),
+            input.stream_errors(),
+            input.analysis_latency_ms()
+        );
+    }
     if let Some(c) = clock {
         eprintln!(
             "clock overlays started at {} s since 1970-01-01 UTC, shown at UTC{}; replay with {}",
@@ -583,6 +611,13 @@ pub fn play(
             // `--utc-offset` take these back.
             if let serde_json::Value::Object(fields) = c.record() {
                 obj.extend(fields);
+            }
+        }
+        if let Some(obj) = value.as_object_mut() {
+            // A live run cannot be reproduced from the scene file: say so, and what it listened to.
+            obj.insert("live_input".into(), serde_json::json!(live.is_some()));
+            if let Some(input) = &live {
+                obj.insert("live_audio".into(), live_record(input, LIVE_MAX_LOOKAHEAD, tb));
             }
         }
         if let Some(obj) = value.as_object_mut() {
@@ -637,6 +672,75 @@ impl tickframe_core::Scene for TickShift {
     }
 }
 
+/// Refuses a scene with live audio input for a command that needs reproducible frames (`done`:
+/// "traced", `verb`: "trace").
+pub fn refuse_live(scene: &SceneFile, file: &Path, done: &str, verb: &str) -> Result<(), Failure> {
+    match &scene.live {
+        Some(_) => Err(Failure::BadInput(format!(
+            "`{}` takes live audio input (`source = \"live\"`): its frames are not reproducible, so it cannot be {done}; \
+             play it with `--log-frames FILE`, then {verb} a copy with `source = \"log\"` and `path = \"FILE\"` \
+             (it draws each tick from the bands the log recorded, exactly as shown)",
+            file.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The frame log's view of a live input: the band values each tick was drawn from.
+struct LiveBands(Arc<tickframe_scenes::audio::LiveInput>);
+
+impl tickframe_engine::TickBands for LiveBands {
+    fn bands_of(
+        &self,
+        tick: u64,
+        levels: &mut [u16; tickframe_engine::MAX_LOG_BANDS],
+        peaks: &mut [u16; tickframe_engine::MAX_LOG_BANDS],
+    ) -> usize {
+        let mut row = tickframe_scenes::audio::BandRow::empty(0);
+        if !self.0.recorded(tick, &mut row) {
+            return 0;
+        }
+        let n = row.bands.min(tickframe_engine::MAX_LOG_BANDS);
+        levels[..n].copy_from_slice(&row.levels[..n]);
+        peaks[..n].copy_from_slice(&row.peaks[..n]);
+        n
+    }
+}
+
+/// The report's and summary's account of a live input.
+fn live_record(
+    input: &tickframe_scenes::audio::LiveInput,
+    lookahead: u64,
+    tb: Timebase,
+) -> serde_json::Value {
+    serde_json::json!({
+        "device": input.device(),
+        "sample_rate": input.rate(),
+        "reproducible": false,
+        "analysis_latency_ms": input.analysis_latency_ms(),
+        "max_render_ahead_frames": lookahead,
+        "max_render_ahead_ms": tb.tick_to_seconds(lookahead) * 1000.0,
+        "hops_analysed": input.hops(),
+        "samples_dropped": input.overruns(),
+        "stream_errors": input.stream_errors(),
+    })
+}
+
+/// Frames a live scene may be rendered ahead of its deadline (the engine's look-ahead window).
+pub const LIVE_MAX_LOOKAHEAD: u64 = 2;
+
+/// `tickframe audio-devices`.
+pub fn audio_devices() -> Result<(), Failure> {
+    let devices = tickframe_scenes::audio::live::input_devices().map_err(Failure::BadInput)?;
+    println!("default\n    the system's default input");
+    for d in devices {
+        let config =
+            d.default_config.map_or(String::new(), |(rate, ch)| format!(" ({rate} Hz, {ch} channel(s))"));
+        println!("{}\n    {}{config}", d.id, d.name);
+    }
+    Ok(())
+}
+
 /// `tickframe render`.
 pub fn render(
     file: &Path,
@@ -647,6 +751,7 @@ pub fn render(
 ) -> Result<(), Failure> {
     let clock = resolve_clock(clock)?;
     let scene = load_clocked(Some(file), opts, clock.map(|c| c.start))?;
+    refuse_live(&scene, file, "rendered", "render")?;
     let ctx = RenderContext::new(scene.size, scene.rate, scene.seed, tick);
     let frame = Renderer::new(opts.draw.into()).render_new(&*scene.root, &ctx);
     let mut png = Vec::new();

@@ -199,6 +199,9 @@ pub enum Command {
     Verify(trace_cmd::VerifyArgs),
     /// Play a trace's frame store through an output at the recorded pace.
     Replay(trace_cmd::ReplayArgs),
+    /// List the audio input devices a `source = "live"` visualizer can use (`device = "…"`);
+    /// needs a build with `--features live-audio`.
+    AudioDevices,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -223,6 +226,7 @@ pub fn run() -> ExitCode {
         Command::Trace(cmd) => trace_cmd::trace(cmd),
         Command::Verify(args) => trace_cmd::verify(args),
         Command::Replay(args) => trace_cmd::replay(args),
+        Command::AudioDevices => commands::audio_devices(),
         Command::Bench { scenes, sizes, frames, json, engine } => {
             bench::run(&scenes, &sizes, frames, json.as_deref(), &engine)
         }

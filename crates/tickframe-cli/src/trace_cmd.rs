@@ -265,6 +265,7 @@ fn export(args: TraceArgs) -> Result<(), Failure> {
     let overrides = Overrides { size: o.size, rate: o.fps, seed: o.seed };
     let scene = SceneFile::load_with_clock(&file, &overrides, clock.map(|c| c.start))
         .map_err(|e| Failure::BadInput(e.to_string()))?;
+    crate::commands::refuse_live(&scene, &file, "traced", "trace")?;
     for w in &scene.warnings {
         eprintln!("{w}");
     }

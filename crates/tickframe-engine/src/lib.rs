@@ -70,8 +70,8 @@ pub use control::{ControlRecord, ControlRequest, EngineControl, EntryIndex};
 pub use engine::{Engine, RunOptions, fill_error_frame};
 pub use histogram::Histogram;
 pub use log::{
-    FRAME_TARGET, FrameLog, FrameLogLayer, FrameLogWriter, FrameRecord, LogStats, emit_frame_event,
-    frame_log_dispatch,
+    FRAME_TARGET, FrameLog, FrameLogLayer, FrameLogWriter, FrameRecord, LogStats, MAX_LOG_BANDS, TickBands,
+    emit_frame_event, frame_log_dispatch,
 };
 pub use output::{NullOutput, Output, OutputOptions, RunInfo};
 pub use report::{

@@ -12,6 +12,10 @@
 //! 3. The writer thread serialises each record to one JSON line (`serde_json`, directly into a
 //!    buffered writer).
 //!
+//! 4. With a [`TickBands`] source (a live audio visualizer), the writer thread adds the band
+//!    values the tick was drawn from to the line (`bands`), looking them up itself: the
+//!    presenter's record stays small and its path unchanged.
+//!
 //! When [`RunOptions::log`](crate::RunOptions::log) is set, the engine installs a dispatcher with
 //! this layer as the presenter threads' default (`tracing::dispatcher::set_default`), so the log
 //! works whatever global subscriber the application has. Applications can also add
@@ -58,6 +62,31 @@ pub struct FrameRecord {
     /// XXH3-64 of the bytes that actually left for the device after mapping and colour, for
     /// outputs that transform frames (LED controllers); `None` otherwise.
     pub device_hash: Option<u64>,
+}
+
+/// The most bands a frame log line carries.
+pub const MAX_LOG_BANDS: usize = 64;
+
+/// Where a frame log's writer thread finds the band values a tick was drawn from (a live audio
+/// visualizer's latched history), to write them as the line's `bands`.
+pub trait TickBands: Send + Sync {
+    /// Writes the levels and peaks (`0..=65535` of the full height) tick `tick` was drawn from
+    /// into the first `n` entries of `levels` and `peaks` and returns `n`, or returns 0 when
+    /// none are known (the tick was never drawn, or has left the history): the line then says
+    /// `"bands": null`.
+    fn bands_of(
+        &self,
+        tick: u64,
+        levels: &mut [u16; MAX_LOG_BANDS],
+        peaks: &mut [u16; MAX_LOG_BANDS],
+    ) -> usize;
+}
+
+/// A line's `bands`.
+#[derive(serde::Serialize)]
+struct BandsLine<'a> {
+    levels: &'a [u16],
+    peaks: &'a [u16],
 }
 
 /// Emits `r` as a `tracing` event with target [`FRAME_TARGET`] (level INFO). Allocation-free.
@@ -191,6 +220,9 @@ struct Line<'a> {
     backend: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     device_hash: Option<Hex>,
+    /// Only with a [`TickBands`] source: the tick's band values, or `null`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bands: Option<Option<BandsLine<'a>>>,
 }
 
 /// Counts of a frame log.
@@ -237,9 +269,15 @@ fn write_all<W: Write>(
     rx: &crossbeam_channel::Receiver<FrameRecord>,
     outputs: &[String],
     backend: &'static str,
+    bands: Option<&dyn TickBands>,
     written: &mut u64,
 ) -> std::io::Result<()> {
+    let (mut levels, mut peaks) = ([0u16; MAX_LOG_BANDS], [0u16; MAX_LOG_BANDS]);
     for r in rx {
+        let bands = bands.map(|b| {
+            let n = b.bands_of(r.tick, &mut levels, &mut peaks).min(MAX_LOG_BANDS);
+            (n > 0).then(|| BandsLine { levels: &levels[..n], peaks: &peaks[..n] })
+        });
         let name = outputs.get(usize::from(r.output)).map_or("?", String::as_str);
         let line = Line {
             tick: r.tick,
@@ -254,6 +292,7 @@ fn write_all<W: Write>(
             seed: r.seed,
             backend,
             device_hash: r.device_hash.map(Hex),
+            bands,
         };
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;
@@ -272,16 +311,31 @@ impl FrameLogWriter {
     /// # Errors
     /// When the thread cannot be started.
     pub fn start<W: Write + Send + 'static>(
+        out: W,
+        capacity: usize,
+        outputs: Vec<String>,
+        backend: &'static str,
+    ) -> std::io::Result<FrameLogWriter> {
+        FrameLogWriter::start_with_bands(out, capacity, outputs, backend, None)
+    }
+
+    /// [`FrameLogWriter::start`], adding to every line the `bands` that `bands` has for its tick
+    /// (`null` when it has none), looked up on the writer thread.
+    ///
+    /// # Errors
+    /// When the thread cannot be started.
+    pub fn start_with_bands<W: Write + Send + 'static>(
         mut out: W,
         capacity: usize,
         outputs: Vec<String>,
         backend: &'static str,
+        bands: Option<Arc<dyn TickBands>>,
     ) -> std::io::Result<FrameLogWriter> {
         let (tx, rx) = bounded::<FrameRecord>(capacity.max(1));
         let dropped = Arc::new(AtomicU64::new(0));
         let handle = std::thread::Builder::new().name("tickframe-log".into()).spawn(move || {
             let mut written = 0u64;
-            let result = write_all(&mut out, &rx, &outputs, backend, &mut written);
+            let result = write_all(&mut out, &rx, &outputs, backend, bands.as_deref(), &mut written);
             (written, result.err())
         })?;
         Ok(FrameLogWriter { log: Some(FrameLog { tx, dropped }), handle: Some(handle) })

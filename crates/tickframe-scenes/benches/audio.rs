@@ -23,6 +23,10 @@
 //! - `visualizer_build`: decoding and the analysis table per second of audio (throughput
 //!   element = one second of the 22.05 kHz demo clip), and `analyse_3min_44k_64_bands` once per
 //!   iteration: a 3-minute 44.1 kHz clip (the demo clip upsampled and repeated), 64 bands.
+//! - `visualizer_live/…`: live input. `hop_48k_<n>_bands`: the analysis thread's work per 10 ms
+//!   hop at 48 kHz (480 samples through the pump: one 4096-point FFT, bands, recurrences);
+//!   `row_latched` / `row_first_draw`: what a render of a live tick adds to drawing (the
+//!   latched row copied, or the latest row taken and latched), against `lookup_32_bands` above.
 
 #![allow(unsafe_code)] // a GlobalAlloc impl is unsafe by definition; it forwards to System.
 
@@ -332,5 +336,51 @@ fn from_scratch(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, baseline, analysis, render, from_scratch, build);
+/// Live input: the analysis thread's cost per hop, and the row a render takes.
+fn live(c: &mut Criterion) {
+    use tickframe_scenes::audio::StreamAnalysis;
+    use tickframe_scenes::audio::live::{BandFeed, BandRow, LiveInput, SamplePump};
+    let mut g = c.benchmark_group("visualizer_live");
+    short(&mut g);
+    let rate = 48_000;
+    let tone: Vec<f32> = (0..rate).map(|i| (0.5 * libm::sin(0.0576 * f64::from(i))) as f32).collect();
+    for bands in [32usize, 64] {
+        let mut s = settings(Gain::Auto, 200.0, 400.0, 1500.0);
+        s.bands = bands;
+        let mut pump = SamplePump::new(StreamAnalysis::new(rate as u32, &s));
+        let mut at = 0usize;
+        g.bench_function(format!("hop_48k_{bands}_bands"), |b| {
+            b.iter(|| {
+                let mut sum = 0u32;
+                for _ in 0..480 {
+                    pump.feed(tone[at], |_, l, _| sum += u32::from(l[0]));
+                    at = (at + 1) % tone.len();
+                }
+                black_box(sum)
+            })
+        });
+    }
+    let (input, mut sink) =
+        LiveInput::start(rate as u32, &settings(Gain::Auto, 200.0, 400.0, 1500.0), "bench").unwrap();
+    sink.push_interleaved(&tone[..4800], 1, |x| x);
+    let mut row = BandRow::empty(32);
+    input.row_for_tick(5, &mut row);
+    g.bench_function("row_latched", |b| {
+        b.iter(|| {
+            input.row_for_tick(5, &mut row);
+            black_box(row.levels[0])
+        })
+    });
+    let mut t = 1_000u64;
+    g.bench_function("row_first_draw", |b| {
+        b.iter(|| {
+            t += 1;
+            input.row_for_tick(t, &mut row);
+            black_box(row.levels[0])
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, baseline, analysis, render, from_scratch, build, live);
 criterion_main!(benches);

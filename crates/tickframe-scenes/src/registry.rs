@@ -54,12 +54,15 @@ pub struct BuildContext {
     pub rate: FrameRate,
     /// Warnings found while building (shown to the user; building goes on).
     pub warnings: Vec<String>,
+    /// The live audio input a `source = "live"` visualizer opened (at most one per scene
+    /// file): the run is then not reproducible.
+    pub live: Option<Arc<crate::audio::LiveInput>>,
 }
 
 impl BuildContext {
     /// A context for `size` pixels at `rate`, assets relative to `base_dir`.
     pub fn new(base_dir: impl Into<PathBuf>, size: Size, rate: FrameRate) -> BuildContext {
-        BuildContext { base_dir: base_dir.into(), size, rate, warnings: Vec::new() }
+        BuildContext { base_dir: base_dir.into(), size, rate, warnings: Vec::new(), live: None }
     }
 
     /// Records a warning.

@@ -111,12 +111,22 @@ pub fn load_trace_scene(
     let overrides = Overrides { size: Some(size), rate: Some(rate), seed: Some(index.seed) };
     // A clock start given to `trace --clock` is recorded; the scene is re-rendered with it.
     let clock = index.clock.as_ref().map(|c| ClockStart { seconds: c.start_civil_seconds });
-    SceneFile::parse_with_clock(&source, &path.display().to_string(), &assets, &overrides, clock).map_err(|e| {
-        TraceError::BadInput(format!(
-            "{e}\n(relative asset paths are resolved against `{}`, recorded when the trace was made; pass --assets DIR to use another folder)",
-            assets.display()
-        ))
-    })
+    let scene =
+        SceneFile::parse_with_clock(&source, &path.display().to_string(), &assets, &overrides, clock).map_err(
+            |e| {
+                TraceError::BadInput(format!(
+                    "{e}\n(relative asset paths are resolved against `{}`, recorded when the trace was made; pass --assets DIR to use another folder)",
+                    assets.display()
+                ))
+            },
+        )?;
+    if scene.live.is_some() {
+        return Err(TraceError::BadInput(format!(
+            "`{}` takes live audio input (`source = \"live\"`): its frames are not reproducible, so they cannot be verified",
+            path.display()
+        )));
+    }
+    Ok(scene)
 }
 
 /// Writes a PNG of three panels side by side: `expected`, `actual` (each grey when unknown),

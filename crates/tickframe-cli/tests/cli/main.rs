@@ -3,6 +3,7 @@
 mod clock;
 mod common;
 mod foundation;
+mod live;
 mod outputs;
 mod play;
 mod seeds;

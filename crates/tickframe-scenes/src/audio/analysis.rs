@@ -199,13 +199,9 @@ impl Consts {
 }
 
 impl Spectrogram {
-    /// Analyses `clip` (which must hold at least one sample).
-    ///
-    /// # Panics
-    /// When `clip.samples` is empty or `settings.bands` is 0 (the scene checks both first).
-    pub fn analyse(clip: &Clip, settings: &AnalysisSettings) -> Spectrogram {
-        assert!(!clip.samples.is_empty() && settings.bands > 0, "analysing an empty clip");
-        let rate = clip.rate;
+    /// Everything but the table: band edges and bins, window, FFT and the recurrences' constants
+    /// for audio at `rate` Hz, `len` samples long.
+    fn prepare(rate: u32, len: u64, settings: &AnalysisSettings) -> Spectrogram {
         let n = fft_len_for(rate);
         let hop = hop_for(rate);
         let bands = settings.bands;
@@ -236,7 +232,6 @@ impl Spectrogram {
         let wsum: f64 = hann.iter().sum();
         let norm = (2.0 / wsum) * (2.0 / wsum);
 
-        let len = clip.samples.len() as u64;
         let hops_per_loop = len.div_ceil(u64::from(hop)) as usize;
         let (first_hop, audio_hops) = if settings.looped {
             (0i64, hops_per_loop)
@@ -247,7 +242,7 @@ impl Spectrogram {
         let hop_ms = 1000.0 * f64::from(hop) / f64::from(rate);
         let consts = Consts::new(settings, hop_ms);
         let window = consts.window_hops(u64::from(HOPS_PER_SECOND));
-        let mut spec = Spectrogram {
+        Spectrogram {
             rate,
             hop,
             fft_len: n,
@@ -266,7 +261,18 @@ impl Spectrogram {
             norm,
             fft: RealFft::new(n),
             consts,
-        };
+        }
+    }
+
+    /// Analyses `clip` (which must hold at least one sample).
+    ///
+    /// # Panics
+    /// When `clip.samples` is empty or `settings.bands` is 0 (the scene checks both first).
+    pub fn analyse(clip: &Clip, settings: &AnalysisSettings) -> Spectrogram {
+        assert!(!clip.samples.is_empty() && settings.bands > 0, "analysing an empty clip");
+        let mut spec = Spectrogram::prepare(clip.rate, clip.samples.len() as u64, settings);
+        let (bands, first_hop, audio_hops, window, consts) =
+            (spec.bands, spec.first_hop, spec.audio_hops, spec.window, spec.consts);
 
         // 1. Band levels in dBFS for every hop that sees audio.
         let mut scratch = DirectScratch::default();
@@ -326,26 +332,42 @@ impl Spectrogram {
     /// The band levels of hop `k` (not wrapped), in dBFS, into `out`: the Hann-windowed FFT of
     /// the `n` samples centred on the hop (wrapped when looping, silence outside the clip).
     fn hop_db(&self, samples: &[f32], k: i64, sc: &mut DirectScratch, out: &mut [f32]) {
+        let len = self.clip_len;
+        let start = self.window_start(k);
+        let inside = start >= 0 && (start as u64 + self.fft_len as u64) <= len;
+        self.window_db(
+            |i| {
+                let j = start + i as i64;
+                if inside {
+                    samples[j as usize]
+                } else if self.looped {
+                    samples[j.rem_euclid(len as i64) as usize]
+                } else if j >= 0 && (j as u64) < len {
+                    samples[j as usize]
+                } else {
+                    0.0
+                }
+            },
+            sc,
+            out,
+        );
+    }
+
+    /// The first sample of hop `k`'s window: the window is centred on the middle of the hop.
+    fn window_start(&self, k: i64) -> i64 {
+        let hop = i64::from(self.hop);
+        k * hop + hop / 2 - (self.fft_len / 2) as i64
+    }
+
+    /// The band levels, in dBFS, of one window of `n` samples (`sample(i)`, `i` in `0..n`),
+    /// into `out`: Hann window, FFT, bands. The clip's table and the live input both use it.
+    fn window_db(&self, sample: impl Fn(usize) -> f32, sc: &mut DirectScratch, out: &mut [f32]) {
         let n = self.fft_len;
         sc.input.resize(n, 0.0);
         sc.spectrum.resize(n / 2 + 1, (0.0, 0.0));
         sc.power.resize(n / 2 + 1, 0.0);
-        let len = self.clip_len;
-        let hop = i64::from(self.hop);
-        let start = k * hop + hop / 2 - (n / 2) as i64;
-        let inside = start >= 0 && (start as u64 + n as u64) <= len;
         for (i, (x, w)) in sc.input.iter_mut().zip(&self.hann).enumerate() {
-            let j = start + i as i64;
-            let s = if inside {
-                samples[j as usize]
-            } else if self.looped {
-                samples[j.rem_euclid(len as i64) as usize]
-            } else if j >= 0 && (j as u64) < len {
-                samples[j as usize]
-            } else {
-                0.0
-            };
-            *x = f64::from(s) * w;
+            *x = f64::from(sample(i)) * w;
         }
         self.fft.forward(&sc.input, &mut sc.fft, &mut sc.spectrum);
         for (p, &(re, im)) in sc.power.iter_mut().zip(&sc.spectrum) {
@@ -459,6 +481,112 @@ impl Spectrogram {
         let row = usize::try_from(h - self.first_hop).ok().filter(|&r| r < self.rows)?;
         let r = row * self.bands..(row + 1) * self.bands;
         Some((&self.levels[r.clone()], &self.peaks[r]))
+    }
+}
+
+/// The same analysis run forward over a stream of samples, one hop at a time (the live input):
+/// the same windows, bands, gain, smoothing and peaks, and the same fixed window of past audio
+/// as the table of a non-looping clip. Hop `k` is centred on sample `k · hop + hop / 2` of the
+/// stream (silence before sample 0), so fed the samples of a clip it gives the very rows of
+/// [`Spectrogram::analyse`] with `looped = false`, hop for hop (tested).
+///
+/// Two recurrence states run side by side: the current block's (started `W` hops before the
+/// block) and the next block's (started at the current block's first hop), as the definition
+/// asks; a new block swaps them. No allocation after [`StreamAnalysis::new`].
+#[derive(Clone, Debug)]
+pub struct StreamAnalysis {
+    spec: Spectrogram,
+    scratch: DirectScratch,
+    db: Vec<f32>,
+    current: State,
+    next: State,
+    hop: i64,
+}
+
+impl StreamAnalysis {
+    /// An analysis of audio at `rate` Hz (`settings.looped` is ignored), starting at the first
+    /// hop whose window reaches sample 0.
+    ///
+    /// # Panics
+    /// When `settings.bands` is 0 or `rate` is 0.
+    pub fn new(rate: u32, settings: &AnalysisSettings) -> StreamAnalysis {
+        assert!(settings.bands > 0 && rate > 0, "a stream analysis needs bands and a rate");
+        let settings = AnalysisSettings { looped: false, ..*settings };
+        let spec = Spectrogram::prepare(rate, 0, &settings);
+        let bands = spec.bands;
+        let mut scratch = DirectScratch::default();
+        scratch.input.reserve_exact(spec.fft_len);
+        scratch.spectrum.reserve_exact(spec.fft_len / 2 + 1);
+        scratch.power.reserve_exact(spec.fft_len / 2 + 1);
+        let hop = spec.first_hop;
+        StreamAnalysis {
+            spec,
+            scratch,
+            db: vec![0.0; bands],
+            current: State::zero(bands),
+            next: State::zero(bands),
+            hop,
+        }
+    }
+
+    /// FFT length, in samples: the window of past samples [`StreamAnalysis::step`] reads.
+    pub fn fft_len(&self) -> usize {
+        self.spec.fft_len
+    }
+
+    /// Samples between hops.
+    pub fn hop_len(&self) -> u32 {
+        self.spec.hop
+    }
+
+    /// Number of bands.
+    pub fn bands(&self) -> usize {
+        self.spec.bands
+    }
+
+    /// Sample rate, in Hz.
+    pub fn rate(&self) -> u32 {
+        self.spec.rate
+    }
+
+    /// The recurrences' memory `W`, in hops (see [`Spectrogram::window_hops`]).
+    pub fn window_hops(&self) -> u64 {
+        self.spec.window
+    }
+
+    /// The index of the next hop [`StreamAnalysis::step`] computes (negative at first).
+    pub fn next_hop(&self) -> i64 {
+        self.hop
+    }
+
+    /// The number of stream samples (from sample 0) that must have arrived before the next hop
+    /// can be computed: the end of its window.
+    pub fn samples_needed(&self) -> i64 {
+        self.spec.window_start(self.hop) + self.spec.fft_len as i64
+    }
+
+    /// Computes the next hop from its window, `sample(i)` for `i` in `0..fft_len` being stream
+    /// sample `samples_needed() - fft_len + i` (0 before the stream), and writes its levels and
+    /// peaks (`0..=65535`, the first [`bands`](StreamAnalysis::bands) entries of each).
+    ///
+    /// # Panics
+    /// When `levels` or `peaks` is shorter than the band count.
+    pub fn step(&mut self, sample: impl Fn(usize) -> f32, levels: &mut [u16], peaks: &mut [u16]) {
+        let b = self.spec.window as i64;
+        if self.hop.rem_euclid(b) == 0 {
+            // A new block: its state started `W` (= `B`) hops ago, at the previous block's
+            // first hop; the block after it starts now.
+            std::mem::swap(&mut self.current, &mut self.next);
+            self.next.reset();
+        }
+        self.spec.window_db(sample, &mut self.scratch, &mut self.db);
+        self.current.step(&self.spec.consts, &self.db, None);
+        self.next.step(&self.spec.consts, &self.db, None);
+        for (b, (l, p)) in levels.iter_mut().zip(peaks.iter_mut()).take(self.spec.bands).enumerate() {
+            *l = quantise(self.current.level[b]);
+            *p = quantise(self.current.peak[b]);
+        }
+        self.hop += 1;
     }
 }
 

@@ -20,12 +20,14 @@
 //! depend on what the buffer held. Without one, only the lit pixels are written, blended onto
 //! the cleared canvas.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tickframe_core::{Canvas, RenderContext, Rgba, Scene, Tick, Timebase};
 
 use super::analysis::{AnalysisSettings, Gain, Spectrogram};
 use super::decode::{Clip, decode_file};
+use super::live::{BandFeed, BandRow, LoggedBands, MAX_BANDS};
 use crate::params::{BuildError, Params};
 use crate::procedural::color_table;
 use crate::registry::{BuildContext, ParamDoc, SceneInfo};
@@ -40,10 +42,25 @@ pub const INFO: SceneInfo = SceneInfo {
 
 const PARAMS: &[ParamDoc] = &[
     ParamDoc {
+        name: "source",
+        kind: "one of: file, live, log",
+        default: "file",
+        doc: "`file`: the audio file `path`; `live`: the sound card input `device` (NOT reproducible; \
+              needs a build with `--features live-audio`); `log`: the bands of a live show's frame \
+              log `path` (reproducible)",
+    },
+    ParamDoc {
         name: "path",
         kind: "path",
         default: "",
-        doc: "the audio file: WAV (PCM), FLAC, MP3 or Ogg Vorbis, up to 20 minutes; channels are mixed to mono",
+        doc: "the audio file: WAV (PCM), FLAC, MP3 or Ogg Vorbis, up to 20 minutes; channels are mixed to mono \
+              (`source = \"log\"`: the frame log, JSON lines)",
+    },
+    ParamDoc {
+        name: "device",
+        kind: "string",
+        default: "\"default\"",
+        doc: "`source = \"live\"` only: the input device (`tickframe audio-devices` lists them)",
     },
     ParamDoc {
         name: "mode",
@@ -298,6 +315,8 @@ pub struct Visualizer {
     offset_us: i64,
     spectrum: Option<Spectrogram>,
     scope: Option<Scope>,
+    /// Live input or a frame log's bands, instead of an audio file.
+    feed: Option<Arc<dyn BandFeed>>,
 }
 
 /// Writes `c` onto `p`: replaces when opaque, else blends source-over.
@@ -442,7 +461,41 @@ impl Visualizer {
         };
         let (rate, clip_len) = (clip.rate, clip.samples.len() as u64);
         let scope = scope.map(|s| Scope { samples: clip.samples, ..s });
-        Visualizer { look, ink, rate, clip_len, looped: settings.looped, offset_us, spectrum, scope }
+        Visualizer {
+            look,
+            ink,
+            rate,
+            clip_len,
+            looped: settings.looped,
+            offset_us,
+            spectrum,
+            scope,
+            feed: None,
+        }
+    }
+
+    /// A visualizer drawing the band values `feed` gives for each tick (live input, or a frame
+    /// log's), drawn with `look` (bars or curve).
+    ///
+    /// # Panics
+    /// When the feed has no bands or more than 64, or `look.mode` is the oscilloscope (the
+    /// scene checks both).
+    pub fn with_feed(feed: Arc<dyn BandFeed>, look: Look) -> Visualizer {
+        assert!((1..=MAX_BANDS).contains(&feed.bands()), "1..=64 bands");
+        assert!(look.mode != Mode::Oscilloscope, "the oscilloscope needs an audio file");
+        let ink = Ink::new(&look);
+        let feed = Some(feed);
+        Visualizer {
+            look,
+            ink,
+            rate: 0,
+            clip_len: 0,
+            looped: false,
+            offset_us: 0,
+            spectrum: None,
+            scope: None,
+            feed,
+        }
     }
 
     /// The drawing settings.
@@ -902,8 +955,13 @@ impl Visualizer {
 impl Scene for Visualizer {
     fn render(&self, ctx: &RenderContext, canvas: &mut Canvas<'_>) {
         let (w, h) = (ctx.width(), ctx.height());
-        let pos = self.sample_at(ctx.timebase, ctx.tick);
         let px = canvas.pixels_mut();
+        if let Some(feed) = &self.feed {
+            let mut row = BandRow::empty(feed.bands());
+            feed.row_for_tick(ctx.tick, &mut row);
+            return self.draw_levels(px, w, h, row.levels(), row.peaks());
+        }
+        let pos = self.sample_at(ctx.timebase, ctx.tick);
         match (&self.scope, &self.spectrum) {
             (Some(scope), _) => {
                 if let Some(bg) = self.look.background {
@@ -925,7 +983,24 @@ impl Scene for Visualizer {
 }
 
 fn build(p: &mut Params, cx: &mut BuildContext) -> Result<Arc<dyn Scene>, BuildError> {
-    let path = p.path("path", &cx.base_dir)?;
+    let source_at = p.location_of("source");
+    let source = p.choice("source", "file", &["file", "live", "log"])?;
+    let live = source == "live";
+    if live && p.keys().contains(&"path") {
+        return Err(BuildError::new(
+            p.location_of("path"),
+            "`visualizer`: `path` and `source = \"live\"` exclude each other: live input reads the `device`",
+        ));
+    }
+    let device_at = p.location_of("device");
+    let device = match (p.opt_string("device")?, live) {
+        (device, true) => Some(device.unwrap_or_else(|| "default".to_string())),
+        (Some(_), false) => {
+            return Err(BuildError::new(device_at, "`visualizer`: `device` is only for `source = \"live\"`"));
+        }
+        (None, false) => None,
+    };
+    let path = if live { PathBuf::new() } else { p.path("path", &cx.base_dir)? };
     let path_at = p.location_of("path");
     let mode = match p.choice("mode", "bars", &["bars", "curve", "oscilloscope"])?.as_str() {
         "curve" => Mode::Curve,
@@ -974,10 +1049,32 @@ fn build(p: &mut Params, cx: &mut BuildContext) -> Result<Arc<dyn Scene>, BuildE
     let background =
         if p.keys().contains(&"background") { Some(p.color("background", Rgba::BLACK)?) } else { None };
 
-    let clip = decode_file(&path).map_err(|e| BuildError::new(path_at, format!("visualizer: {e}")))?;
-    for w in &clip.warnings {
-        cx.warn(format!("visualizer: {w}"));
+    if source != "file" {
+        if let Some(key) = ["loop", "offset_ms", "scope_ms"].into_iter().find(|k| p.keys().contains(k)) {
+            return Err(BuildError::new(
+                p.location_of(key),
+                format!("`visualizer`: `{key}` has no meaning with `source = \"{source}\"`"),
+            ));
+        }
+        if mode == Mode::Oscilloscope {
+            return Err(BuildError::new(
+                p.location_of("mode"),
+                format!("`visualizer`: the oscilloscope needs an audio file, not `source = \"{source}\"`"),
+            ));
+        }
     }
+    let look_of = |background| Look {
+        mode,
+        style,
+        layout,
+        segments,
+        colors: colors.clone(),
+        color_by,
+        peaks,
+        peak_color,
+        background,
+        scope_ms,
+    };
     let settings = AnalysisSettings {
         bands,
         min_hz,
@@ -991,8 +1088,35 @@ fn build(p: &mut Params, cx: &mut BuildContext) -> Result<Arc<dyn Scene>, BuildE
         range_db,
         looped,
     };
-    let look =
-        Look { mode, style, layout, segments, colors, color_by, peaks, peak_color, background, scope_ms };
+    if let Some(device) = device {
+        if cx.live.is_some() {
+            return Err(BuildError::new(
+                source_at,
+                "`visualizer`: only one `source = \"live\"` visualizer per scene file",
+            ));
+        }
+        let input = super::live::open_input(&device, &settings)
+            .map_err(|e| BuildError::new(source_at, format!("visualizer: {e}")))?;
+        let input = Arc::new(input);
+        cx.live = Some(Arc::clone(&input));
+        return Ok(Arc::new(Visualizer::with_feed(input, look_of(background))));
+    }
+    if source == "log" {
+        let logged =
+            LoggedBands::load(&path).map_err(|e| BuildError::new(path_at, format!("visualizer: {e}")))?;
+        if logged.bands() != bands && p.keys().contains(&"bands") {
+            return Err(BuildError::new(
+                p.location_of("bands"),
+                format!("`visualizer`: `bands = {bands}`, but the frame log has {} bands", logged.bands()),
+            ));
+        }
+        return Ok(Arc::new(Visualizer::with_feed(Arc::new(logged), look_of(background))));
+    }
+    let clip = decode_file(&path).map_err(|e| BuildError::new(path_at, format!("visualizer: {e}")))?;
+    for w in &clip.warnings {
+        cx.warn(format!("visualizer: {w}"));
+    }
+    let look = look_of(background);
     let offset_us = libm::round(offset_ms * 1000.0) as i64;
     Ok(Arc::new(Visualizer::new(clip, &settings, look, offset_us)))
 }

@@ -50,6 +50,10 @@ pub struct SceneFile {
     /// Device outputs named by `[[output]]` tables, in file order (used when no `--out` is
     /// given); their URLs are checked by whoever opens them.
     pub outputs: Vec<super::SceneOutput>,
+    /// The live audio input of a `source = "live"` visualizer, if there is one: the scene is
+    /// then **not reproducible** (a frame depends on the sound when it was rendered), and its
+    /// frames must be rendered just in time (see `docs/visualizer.md`).
+    pub live: Option<Arc<crate::audio::LiveInput>>,
 }
 
 impl std::fmt::Debug for SceneFile {
@@ -258,6 +262,7 @@ fn parse(
         warnings: all,
         source: source.to_string(),
         outputs,
+        live: cx.live.take(),
     })
 }
 
@@ -961,7 +966,24 @@ fn build_playlist(
                 );
             }
         }
+        let had_live = cx.live.is_some();
+        let entry_at = match &e.node {
+            Desc::Scene(params) => params.location().unwrap_or(at),
+            _ => at,
+        };
         let scene = build(e.node, cx, warnings, clock)?;
+        if !had_live && cx.live.is_some() {
+            // Its frames are latched by the tick it sees, which is the entry's, not the show's:
+            // the frame log could not say which values a presented tick was drawn from.
+            return err(
+                entry_at,
+                format!(
+                    "`{}`: a `source = \"live\"` visualizer cannot be a playlist entry; put it at the top \
+                     level (`scene = \"visualizer\"`) or in the top level's `[[layers]]`",
+                    e.path
+                ),
+            );
+        }
         built.push(PlaylistEntry { scene, duration: e.duration, transition: e.transition.map(|(t, _)| t) });
     }
     Playlist::new(built, cx.rate, looping).map(Arc::new).map_err(|e| (at, e.to_string()))

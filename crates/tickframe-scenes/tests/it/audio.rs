@@ -472,7 +472,7 @@ fn decodes_flac() {
 
 /// A clip with loud and quiet passages, short silences and several notes: every recurrence
 /// (attack, decay, peak hold and fall, the automatic gain's release) has something to do.
-fn busy_clip(rate: u32, seconds: f64) -> tickframe_scenes::audio::Clip {
+pub(crate) fn busy_clip(rate: u32, seconds: f64) -> tickframe_scenes::audio::Clip {
     let n = (f64::from(rate) * seconds) as usize;
     let samples = (0..n)
         .map(|i| {

@@ -7,6 +7,7 @@ mod common;
 mod compose;
 mod determinism;
 mod golden;
+mod live;
 mod photo;
 mod procedural;
 mod scene_files;
