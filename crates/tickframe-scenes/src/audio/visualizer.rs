@@ -555,6 +555,7 @@ impl Visualizer {
     /// the baseline, from the top row down: linear, every row (`twin` is `None`); mirrored, the
     /// upper half with its mirror image in the lower half as `twin` (the same distance from the
     /// middle), and the middle row of an odd height, outside the area, filled with `mid_bg`.
+    #[inline(always)]
     fn for_rows<'p>(
         &self,
         px: &'p mut [Rgba],
@@ -585,6 +586,7 @@ impl Visualizer {
 
     /// Bars: each row is its bands' spans (peak colour, bar colour or nothing) written left to
     /// right, with the background in between when it is opaque.
+    #[inline(always)]
     fn draw_bars(&self, px: &mut [Rgba], w: u32, h: u32, levels: &[u16], peaks: &[u16]) {
         let bands = levels.len();
         let area = self.area(h);
@@ -673,6 +675,7 @@ impl Visualizer {
     /// the last row's; runs entirely lit or dark on a row are written without walking, and
     /// touching spans merge, so a row costs a few fills (identical pixels to testing every
     /// pixel: see the unit tests).
+    #[inline(always)]
     fn draw_curve(&self, px: &mut [Rgba], w: u32, h: u32, levels: &[u16], peaks: &[u16]) {
         let bands = levels.len() as i64;
         let area = self.area(h);
@@ -696,35 +699,37 @@ impl Visualizer {
         // moves one way: a cursor per count, walked from its value at +inf (rising: all of the
         // run; falling: none of it), costs at most the run's length per chunk in total, the same
         // as a partition point on a monotone run at every row.
-        #[inline]
+        #[inline(always)]
         fn at_most(v: &[u16], mut c: usize, t: u16) -> usize {
             while c > 0 && v[c - 1] > t {
                 c -= 1;
             }
             c
         }
-        #[inline]
+        #[inline(always)]
         fn above(v: &[u16], mut c: usize, t: u16) -> usize {
             while c < v.len() && v[c] > t {
                 c += 1;
             }
             c
         }
-        /// `(lo, hi)` cursors of one run's count: see above.
+        /// `(lo, hi)` cursors of one run's count (see above), and whether the run rises.
         #[derive(Clone, Copy, Default)]
         struct Cursor {
             lo: usize,
             hi: usize,
+            rising: bool,
         }
         impl Cursor {
             fn start(v: &[u16]) -> Cursor {
-                let n = if v[v.len() - 1] >= v[0] { v.len() } else { 0 };
-                Cursor { lo: n, hi: n }
+                let rising = v[v.len() - 1] >= v[0];
+                let n = if rising { v.len() } else { 0 };
+                Cursor { lo: n, hi: n, rising }
             }
             /// `{i : lo < v[i] <= hi}`, for thresholds at or below those of the last call.
-            #[inline]
+            #[inline(always)]
             fn between(&mut self, v: &[u16], lo: u16, hi: u16) -> (usize, usize) {
-                if v[v.len() - 1] >= v[0] {
+                if self.rising {
                     (self.lo, self.hi) = (at_most(v, self.lo, lo), at_most(v, self.hi, hi));
                     (self.lo, self.hi)
                 } else {
@@ -936,7 +941,32 @@ impl Visualizer {
     /// the background). With an opaque background every pixel is written once, so `px` may hold
     /// anything before; without one (or with a translucent one) only the lit pixels are written,
     /// blended onto what `px` holds (the cleared canvas).
+    ///
+    /// On x86-64 CPUs with AVX2 the drawing runs in a build of the same code for AVX2 (wider
+    /// fills and counts); integer code only, so the same pixels (tested).
     pub fn draw_levels(&self, px: &mut [Rgba], w: u32, h: u32, levels: &[u16], peaks: &[u16]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            #[allow(unsafe_code)]
+            // SAFETY: the CPU has AVX2 (checked just above), the only requirement of the call.
+            unsafe {
+                self.draw_levels_avx2(px, w, h, levels, peaks);
+            }
+            return;
+        }
+        self.draw_levels_portable(px, w, h, levels, peaks);
+    }
+
+    /// [`Visualizer::draw_levels_portable`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn draw_levels_avx2(&self, px: &mut [Rgba], w: u32, h: u32, levels: &[u16], peaks: &[u16]) {
+        self.draw_levels_portable(px, w, h, levels, peaks);
+    }
+
+    /// [`Visualizer::draw_levels`] for any CPU.
+    #[inline(always)]
+    fn draw_levels_portable(&self, px: &mut [Rgba], w: u32, h: u32, levels: &[u16], peaks: &[u16]) {
         if let Some(under) = self.ink.under {
             fill(px, under);
         }
@@ -977,8 +1007,17 @@ impl Scene for Visualizer {
                     }
                 }
             },
-            (None, None) => {}
+            (None, None) => {
+                if let Some(bg) = self.look.background {
+                    fill(px, bg);
+                }
+            }
         }
+    }
+
+    /// With an opaque background every pixel is written (once), whatever the frame held.
+    fn paints_every_pixel(&self, _ctx: &RenderContext) -> bool {
+        self.look.background.is_some_and(|bg| bg.a == 255)
     }
 }
 
@@ -1310,6 +1349,23 @@ mod tests {
 
     /// The span writers give the reference's pixels on a cleared canvas (any uniform colour:
     /// opaque black at the top level, transparent in a layer, or anything else).
+    /// The run-time build (AVX2 where the CPU has it) draws the portable build's pixels.
+    #[test]
+    fn the_run_time_drawing_gives_the_portable_pixels() {
+        let mut rng = Rng::new(4, 5, 6);
+        for (bands, look) in looks() {
+            let v = Visualizer::new(clip(), &settings(bands), look.clone(), 0);
+            for (w, h) in SIZES {
+                let (levels, peaks) = random_levels(&mut rng, bands);
+                let mut a = vec![Rgba::new(1, 2, 3, 4); (w * h) as usize];
+                let mut b = a.clone();
+                v.draw_levels(&mut a, w, h, &levels, &peaks);
+                v.draw_levels_portable(&mut b, w, h, &levels, &peaks);
+                assert!(a == b, "{look:?} {w}x{h}");
+            }
+        }
+    }
+
     #[test]
     fn drawing_matches_the_per_pixel_reference() {
         let mut rng = Rng::new(1, 2, 3);

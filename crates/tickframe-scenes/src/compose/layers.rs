@@ -106,4 +106,12 @@ impl Scene for Layers {
             canvas.recycle(frame);
         }
     }
+
+    /// When the bottom layer is drawn straight onto the canvas (fully opaque, normal blend)
+    /// and paints every pixel; the layers above only blend over it.
+    fn paints_every_pixel(&self, ctx: &RenderContext) -> bool {
+        self.layers.first().is_some_and(|l| {
+            l.opacity == 255 && l.blend == BlendMode::Normal && l.scene.paints_every_pixel(ctx)
+        })
+    }
 }

@@ -273,4 +273,17 @@ impl Scene for Playlist {
         canvas.recycle(to);
         canvas.recycle(from);
     }
+
+    /// Outside a transition, when the active entry does (a transition blends its result over
+    /// the canvas).
+    fn paints_every_pixel(&self, ctx: &RenderContext) -> bool {
+        let pos = self.position(ctx.tick);
+        let slot = &self.slots[pos.entry];
+        if pos.transition.is_some() && slot.transition.is_some() {
+            return false;
+        }
+        let cur =
+            ctx.at_tick(pos.local_tick).with_seed(Playlist::entry_seed(ctx.seed, pos.entry, pos.loop_index));
+        slot.scene.paints_every_pixel(&cur)
+    }
 }

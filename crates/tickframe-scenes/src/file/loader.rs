@@ -118,6 +118,10 @@ impl Scene for MonoDisplay {
         let width = canvas.width();
         quantize_mono(canvas.pixels_mut(), width, self.mode);
     }
+
+    fn paints_every_pixel(&self, ctx: &tickframe_core::RenderContext) -> bool {
+        self.inner.paints_every_pixel(ctx)
+    }
 }
 
 /// Why a scene file could not be loaded.

@@ -307,7 +307,10 @@ impl Scene for Slideshow {
         if n > 0 && t >= self.slot_ticks - n {
             let step = t - (self.slot_ticks - n);
             let progress = (step + 1) as f64 / (n + 1) as f64;
-            let Some((next_i, next)) = self.photo(ctx.seed, slot + 1) else { return };
+            let Some((next_i, next)) = self.photo(ctx.seed, slot + 1) else {
+                canvas.clear(Rgba::BLACK);
+                return;
+            };
             transition.apply(progress, combine(ctx.seed, slot), cur.view(), next.view(), canvas.pixels_mut());
             let a = (transition.easing.apply(progress) * 255.0).round() as u8;
             self.draw_caption(canvas, cur_i, 255 - a);
@@ -316,6 +319,12 @@ impl Scene for Slideshow {
             canvas.pixels_mut().copy_from_slice(cur.pixels());
             self.draw_caption(canvas, cur_i, 255);
         }
+    }
+
+    /// Always: every path clears, copies, scales or transitions the whole canvas before the
+    /// caption blends over it.
+    fn paints_every_pixel(&self, _ctx: &RenderContext) -> bool {
+        true
     }
 }
 

@@ -451,6 +451,11 @@ impl Scene for Mandelbrot {
     fn render(&self, ctx: &RenderContext, canvas: &mut Canvas<'_>) {
         self.render_fast(ctx, canvas.pixels_mut());
     }
+
+    /// Every pixel is an escape-time colour.
+    fn paints_every_pixel(&self, _ctx: &RenderContext) -> bool {
+        true
+    }
 }
 
 fn build(p: &mut Params, _cx: &mut BuildContext) -> Result<Arc<dyn Scene>, BuildError> {

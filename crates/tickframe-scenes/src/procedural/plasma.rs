@@ -106,6 +106,11 @@ impl Scene for Plasma {
             }
         }
     }
+
+    /// Every pixel is a palette colour.
+    fn paints_every_pixel(&self, _ctx: &RenderContext) -> bool {
+        true
+    }
 }
 
 fn build(p: &mut Params, _cx: &mut BuildContext) -> Result<Arc<dyn Scene>, BuildError> {

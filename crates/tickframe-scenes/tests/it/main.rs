@@ -8,6 +8,7 @@ mod compose;
 mod determinism;
 mod golden;
 mod live;
+mod paints;
 mod photo;
 mod procedural;
 mod scene_files;
