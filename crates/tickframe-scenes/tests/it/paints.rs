@@ -130,3 +130,41 @@ fn the_example_files_layers_and_playlists_forward_the_claim() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(check("mono plasma", &*file.root, file.size, file.rate, file.seed, &[0, 5, 99]), 6);
 }
+
+/// At the top level a visualizer without a background draws onto the Renderer's opaque black,
+/// so `background = "#000000"` gives the very same frames, and lets the Renderer skip its clear
+/// (the docs recommend it for large displays).
+#[test]
+fn a_black_background_is_the_top_level_picture_without_one() {
+    let size = Size::new(120, 48).unwrap();
+    let rate = FrameRate::whole(60).unwrap();
+    let clip = example_assets().join("audio/demo-clip.wav").display().to_string();
+    let s = |v: &str| Value::Str(v.into());
+    for extra in [
+        vec![("mode", "bars")],
+        vec![("mode", "bars"), ("style", "led"), ("layout", "mirrored")],
+        vec![("mode", "curve"), ("color_by", "band")],
+        vec![("mode", "curve"), ("colors", "translucent")],
+        vec![("mode", "oscilloscope")],
+    ] {
+        let mut p = Params::new("visualizer", None).with("path", s(&clip));
+        for (k, v) in &extra {
+            p = if *v == "translucent" {
+                let stops = ["#00ff0080", "#ff000040"].map(|c| tickframe_scenes::Spanned::new(s(c)));
+                p.with(k, Value::Array(stops.to_vec()))
+            } else {
+                p.with(k, s(v))
+            };
+        }
+        let plain = build(&p, size);
+        let black = build(&p.clone().with("background", s("#000000")), size);
+        let mut r = Renderer::new(DrawMode::DisplayList);
+        for t in [0u64, 17, 90, 300, 611] {
+            let ctx = RenderContext::new(size, rate, 3, t);
+            assert!(!plain.paints_every_pixel(&ctx) && black.paints_every_pixel(&ctx));
+            let (a, b) = (r.render_new(&*plain, &ctx), r.render_new(&*black, &ctx));
+            assert!(a == b, "{extra:?} at tick {t}");
+            assert!(a.pixels().iter().any(|p| *p != Rgba::BLACK), "{extra:?} at tick {t} drew nothing");
+        }
+    }
+}
