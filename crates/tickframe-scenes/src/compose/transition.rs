@@ -319,12 +319,10 @@ impl TransitionKind {
     }
 }
 
-/// [`tickframe_core::crossfade`], computed in 16-bit lanes so the compiler vectorises it: the
-/// same bytes (`mul255(a, 255 − t) + mul255(b, t)` per channel, exact rounding), about memory
-/// speed.
-/// `out = a·(255−t)/255 + b·t/255` per channel, each product rounded. Integer maths only, so
-/// the AVX2 build of the same loop (picked at run time where the CPU has it) gives the very same
-/// bytes as the portable one (tested).
+/// [`tickframe_core::crossfade`] at about memory speed: `out = a·(255−t)/255 + b·t/255` per
+/// channel, each product rounded, in 16-bit lanes so the compiler vectorises it. Integer maths
+/// only, so the AVX2 build of the same loop (picked at run time where the CPU has it) gives the
+/// very same bytes as the portable one (tested).
 fn crossfade_fast(out: &mut [Rgba], a: &[Rgba], b: &[Rgba], t: u8) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
