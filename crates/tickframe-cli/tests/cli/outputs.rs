@@ -9,14 +9,25 @@ use std::time::Duration;
 
 use crate::common::{bin, repo, scratch, stderr};
 
-/// Rebuilds DDP frames (push flag on the last packet) from datagrams.
-fn ddp_frames(socket: &UdpSocket, frame_len: usize, until: std::time::Instant) -> Vec<Vec<u8>> {
+/// Rebuilds DDP frames (push flag on the last packet) from datagrams: every one that reaches
+/// `socket` while `child` runs, and until the
+/// socket has been quiet for 200 ms after it exited (so a slow start on a loaded machine only
+/// delays the frames, it does not lose them); at most one minute.
+fn ddp_frames(socket: &UdpSocket, frame_len: usize, child: &mut std::process::Child) -> Vec<Vec<u8>> {
     let mut frames = Vec::new();
     let mut current = vec![0u8; frame_len];
     let mut buf = [0u8; 1500];
     socket.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    let mut exited = false;
     while std::time::Instant::now() < until {
-        let Ok(n) = socket.recv(&mut buf) else { continue };
+        let Ok(n) = socket.recv(&mut buf) else {
+            if exited {
+                break;
+            }
+            exited = child.try_wait().unwrap().is_some();
+            continue;
+        };
         let p = &buf[..n];
         assert!(n >= 10 && p[0] & 0xc0 == 0x40, "not a DDP v1 packet");
         let header = if p[0] & 0x10 != 0 { 14 } else { 10 };
@@ -36,7 +47,7 @@ fn ddp_output_sends_frames_whose_hashes_the_frame_log_records() {
     let port = socket.local_addr().unwrap().port();
     let dir = scratch("ddp");
     let log = dir.join("frames.jsonl");
-    let child = bin()
+    let mut child = bin()
         .current_dir(repo())
         .args(["play", "examples/oled.toml", "--seconds", "1", "--fps", "20", "--out"])
         .arg(format!("ddp://127.0.0.1:{port}"))
@@ -46,7 +57,7 @@ fn ddp_output_sends_frames_whose_hashes_the_frame_log_records() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let frames = ddp_frames(&socket, 128 * 64 * 3, std::time::Instant::now() + Duration::from_secs(4));
+    let frames = ddp_frames(&socket, 128 * 64 * 3, &mut child);
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(frames.len() >= 15, "only {} DDP frames arrived", frames.len());
@@ -219,7 +230,7 @@ fn csv_mapping_follows_the_urls_channels() {
     std::fs::write(&map, "x,y,output,channel\n0,0,1,0\n").unwrap();
     let log = dir.join("frames.jsonl");
     let report = dir.join("report.json");
-    let child = bin()
+    let mut child = bin()
         .current_dir(repo())
         .args(["play", "examples/totem.toml", "--size", "1x1", "--fps", "20", "--seconds", "1", "--led-map"])
         .arg(&map)
@@ -233,12 +244,21 @@ fn csv_mapping_follows_the_urls_channels() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let until = std::time::Instant::now() + Duration::from_secs(4);
+    // Until the run has ended and the socket is quiet (a slow start under load only delays the
+    // packets), at most a minute.
     let mut buf = [0u8; 1500];
     let mut universe1 = None::<Vec<u8>>;
     let mut frames = Vec::new();
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    let mut exited = false;
     while std::time::Instant::now() < until {
-        let Ok(n) = socket.recv(&mut buf) else { continue };
+        let Ok(n) = socket.recv(&mut buf) else {
+            if exited {
+                break;
+            }
+            exited = child.try_wait().unwrap().is_some();
+            continue;
+        };
         let p = &buf[..n];
         assert_eq!(&p[4..16], b"ASC-E1.17\0\0\0");
         let universe = u16::from_be_bytes([p[113], p[114]]);
