@@ -19,7 +19,8 @@ use crate::devices::{
     BuiltDevice, DeviceArgs, device_output, hub75_output, scene_output_specs, window_output,
 };
 use crate::output::{
-    NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, WithProgress, encode_png, write_atomically,
+    AudioOutput, NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, WithProgress, encode_png,
+    write_atomically,
 };
 use crate::terminal::TerminalOutput;
 use crate::{Failure, RenderOpts};
@@ -109,6 +110,15 @@ pub struct EngineArgs {
     /// the report.
     #[arg(long, allow_hyphen_values = true)]
     pub audio_offset_ms: Option<f64>,
+    /// Play this audio file (WAV, FLAC, MP3, Ogg Vorbis; looped) in step with the presented
+    /// ticks: tick t sounds the file at t / fps seconds, pausing and seeking with the picture
+    /// (`play` only; needs the `audio-out` feature). The picture can still be shifted against
+    /// it with --audio-offset-ms.
+    #[arg(long)]
+    pub play_audio: Option<PathBuf>,
+    /// The audio output device for --play-audio. Default: the system's default output.
+    #[arg(long, default_value = "default")]
+    pub audio_device: String,
 }
 
 impl Default for EngineArgs {
@@ -123,6 +133,8 @@ impl Default for EngineArgs {
             unpaced: false,
             normal_priority: false,
             audio_offset_ms: None,
+            play_audio: None,
+            audio_device: "default".into(),
         }
     }
 }
@@ -494,6 +506,18 @@ pub fn play(
             None => out,
         };
         outputs.push((out, OutputOptions { seed_offset: seed_offsets.get(i).copied().unwrap_or(0) }));
+    }
+    if let Some(path) = &eng.play_audio {
+        if !paced {
+            return Err(Failure::BadInput(
+                "--play-audio needs a run at real-time pace (not --unpaced or a file output)".into(),
+            ));
+        }
+        let clip =
+            tickframe_scenes::audio::decode_file(path).map_err(|e| Failure::BadInput(e.to_string()))?;
+        let device = tickframe_scenes::audio::PlaybackDevice::open(&eng.audio_device, 250)
+            .map_err(|e| Failure::BadInput(format!("--play-audio: {e}")))?;
+        outputs.push((Box::new(AudioOutput::new(clip, true, device)), OutputOptions::default()));
     }
     let config = EngineConfig {
         workers,

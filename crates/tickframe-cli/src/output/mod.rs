@@ -2,6 +2,7 @@
 //! [`NullOutput`]) and the file outputs: numbered PNGs and raw RGBA to stdout. The terminal
 //! preview is in [`crate::terminal`].
 
+mod audio;
 mod files;
 
 use std::io::IsTerminal;
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+pub use audio::AudioOutput;
 pub use files::{PngDirOutput, RawOutput, encode_png, write_atomically};
 pub use tickframe_engine::{NullOutput, Output, RunInfo};
 

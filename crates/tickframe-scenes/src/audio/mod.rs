@@ -9,6 +9,8 @@
 //!   thread, per-tick latching; capture through cpal with the `live-audio` feature) and
 //!   replaying a frame log's bands (`source = "log"`);
 //! - [`visualizer`]: the scene, which looks up the row under each tick and draws it;
+//! - [`playback`]: the clip cut at tick boundaries for `play --play-audio` (the device part
+//!   behind the `audio-out` feature);
 //! - [`wav`]: a 16-bit WAV writer and the synthesised demo clip, for tests and examples.
 //!
 //! See `docs/visualizer.md` for the parameters, timing and determinism.
@@ -17,6 +19,7 @@ pub mod analysis;
 pub mod decode;
 pub mod fft;
 pub mod live;
+pub mod playback;
 pub mod visualizer;
 pub mod wav;
 
@@ -24,6 +27,7 @@ pub use analysis::{AnalysisSettings, DirectScratch, Gain, Spectrogram, StreamAna
 pub use decode::{Clip, DecodeError, decode_file};
 pub use fft::{FftScratch, RealFft};
 pub use live::{BandFeed, BandRow, LiveInput, LoggedBands};
+pub use playback::{PlaybackDevice, TickedAudio};
 pub use visualizer::{ColorBy, Layout, Look, Mode, Style, Visualizer};
 
 use crate::registry::SceneInfo;
