@@ -19,8 +19,8 @@ use crate::devices::{
     BuiltDevice, DeviceArgs, device_output, hub75_output, scene_output_specs, window_output,
 };
 use crate::output::{
-    AudioOutput, NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, WithProgress, encode_png,
-    write_atomically,
+    AudioLatency, AudioOutput, NullOutput, Output, OutputSpec, PngDirOutput, RawOutput, WithProgress,
+    encode_png, write_atomically,
 };
 use crate::terminal::TerminalOutput;
 use crate::{Failure, RenderOpts};
@@ -110,15 +110,24 @@ pub struct EngineArgs {
     /// the report.
     #[arg(long, allow_hyphen_values = true)]
     pub audio_offset_ms: Option<f64>,
-    /// Play this audio file (WAV, FLAC, MP3, Ogg Vorbis; looped) in step with the presented
-    /// ticks: tick t sounds the file at t / fps seconds, pausing and seeking with the picture
-    /// (`play` only; needs the `audio-out` feature). The picture can still be shifted against
-    /// it with --audio-offset-ms.
+    /// Play this audio file (WAV, FLAC, MP3, Ogg Vorbis; looped unless --play-audio-once) in
+    /// step with the presented ticks: tick t sounds the file at t / fps seconds, pausing and
+    /// seeking with the picture (`play` only; needs the `audio-out` feature). The picture can
+    /// still be shifted against it with --audio-offset-ms.
     #[arg(long)]
     pub play_audio: Option<PathBuf>,
+    /// Play the --play-audio file once, silence after its end (default: looped, as the
+    /// visualizer's `loop = true`).
+    #[arg(long, requires = "play_audio")]
+    pub play_audio_once: bool,
     /// The audio output device for --play-audio. Default: the system's default output.
     #[arg(long, default_value = "default")]
     pub audio_device: String,
+    /// How much earlier each tick's sound is queued, to make up for the audio device's output
+    /// latency, in ms (0 to 10000), or `device`: what the device reports, read once at the start
+    /// (0 when it reports nothing). Shown with the audio output in the summary and the report.
+    #[arg(long, default_value = "device", requires = "play_audio", allow_hyphen_values = true)]
+    pub audio_latency_ms: String,
 }
 
 impl Default for EngineArgs {
@@ -134,7 +143,9 @@ impl Default for EngineArgs {
             normal_priority: false,
             audio_offset_ms: None,
             play_audio: None,
+            play_audio_once: false,
             audio_device: "default".into(),
+            audio_latency_ms: "device".into(),
         }
     }
 }
@@ -513,11 +524,23 @@ pub fn play(
                 "--play-audio needs a run at real-time pace (not --unpaced or a file output)".into(),
             ));
         }
+        let latency = match eng.audio_latency_ms.trim() {
+            "device" => AudioLatency::Device,
+            other => match other.parse::<f64>() {
+                Ok(ms) if (0.0..=10_000.0).contains(&ms) => AudioLatency::Ms(ms),
+                _ => {
+                    return Err(Failure::BadInput(format!(
+                        "--audio-latency-ms must be `device` or a number of ms from 0 to 10000, got `{other}`"
+                    )));
+                }
+            },
+        };
         let clip =
             tickframe_scenes::audio::decode_file(path).map_err(|e| Failure::BadInput(e.to_string()))?;
         let device = tickframe_scenes::audio::PlaybackDevice::open(&eng.audio_device, 250)
             .map_err(|e| Failure::BadInput(format!("--play-audio: {e}")))?;
-        outputs.push((Box::new(AudioOutput::new(clip, true, device)), OutputOptions::default()));
+        let out = AudioOutput::new(clip, !eng.play_audio_once, latency, device);
+        outputs.push((Box::new(out), OutputOptions::default()));
     }
     let config = EngineConfig {
         workers,

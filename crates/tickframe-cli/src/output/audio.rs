@@ -12,10 +12,24 @@ use super::{Output, RunInfo};
 /// Ticks of audio queued ahead of the picture (at 60 fps, 50 ms).
 const LEAD_TICKS: u64 = 3;
 
+/// How long `begin` waits for the device's first callback to read its latency.
+const LATENCY_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The sound's lead over the picture that makes up for the device's output latency.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AudioLatency {
+    /// What the device reports (cpal's playback − callback time), read once before the first
+    /// frame; 0 when it reports nothing.
+    Device,
+    /// This many ms (0 to 10,000).
+    Ms(f64),
+}
+
 /// Plays a clip on an audio device in step with the presented ticks.
 pub struct AudioOutput {
     clip: Option<Clip>,
     looped: bool,
+    latency: AudioLatency,
     device: PlaybackDevice,
     ticked: Option<TickedAudio>,
     /// Samples of one tick, for the drift check.
@@ -35,12 +49,13 @@ impl std::fmt::Debug for AudioOutput {
 }
 
 impl AudioOutput {
-    /// Plays `clip` (repeated when `looped`) on `device`.
-    pub fn new(clip: Clip, looped: bool, device: PlaybackDevice) -> AudioOutput {
+    /// Plays `clip` (repeated when `looped`) on `device`, each tick's sound `latency` early.
+    pub fn new(clip: Clip, looped: bool, latency: AudioLatency, device: PlaybackDevice) -> AudioOutput {
         let status = format!("audio → {} ({} Hz)", device.name(), device.rate());
         AudioOutput {
             clip: Some(clip),
             looped,
+            latency,
             device,
             ticked: None,
             per_tick: 0,
@@ -54,7 +69,24 @@ impl AudioOutput {
 impl Output for AudioOutput {
     fn begin(&mut self, info: &RunInfo) -> anyhow::Result<()> {
         let clip = self.clip.take().ok_or_else(|| anyhow::anyhow!("the audio output was begun twice"))?;
-        let ticked = TickedAudio::new(clip, self.device.rate(), Timebase::new(info.rate), self.looped);
+        let mut ticked = TickedAudio::new(clip, self.device.rate(), Timebase::new(info.rate), self.looped);
+        let rate = self.device.rate();
+        let (ms, how) = match self.latency {
+            AudioLatency::Ms(ms) => (ms, "set"),
+            AudioLatency::Device => {
+                self.device.wait_for_first_callback(LATENCY_WAIT);
+                match self.device.reported_latency() {
+                    Some(d) => (d.as_secs_f64() * 1000.0, "reported by the device"),
+                    None => (0.0, "none reported"),
+                }
+            }
+        };
+        ticked.set_advance((ms / 1000.0 * f64::from(rate)).round() as i64);
+        self.status = format!(
+            "audio → {} ({rate} Hz, {}, {ms:.1} ms early: latency {how})",
+            self.device.name(),
+            if self.looped { "looped" } else { "once" }
+        );
         self.per_tick = (ticked.start_of(1) - ticked.start_of(0)).max(1) as usize;
         self.ticked = Some(ticked);
         Ok(())

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-pub use audio::AudioOutput;
+pub use audio::{AudioLatency, AudioOutput};
 pub use files::{PngDirOutput, RawOutput, encode_png, write_atomically};
 pub use tickframe_engine::{NullOutput, Output, RunInfo};
 

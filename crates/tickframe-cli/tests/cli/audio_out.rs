@@ -24,6 +24,25 @@ fn bad_audio_files_and_unpaced_runs_exit_2_naming_the_problem() {
     let o = run(&["play", "--play-audio", CLIP, "--out", "null", "--seconds", "0.2", "--unpaced"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("real-time pace"), "{}", stderr(&o));
+    for bad in ["x", "-5", "20000"] {
+        let o = run(&[
+            "play",
+            "--play-audio",
+            CLIP,
+            "--audio-latency-ms",
+            bad,
+            "--out",
+            "null",
+            "--seconds",
+            "0.2",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--audio-latency-ms must be"), "{bad}: {}", stderr(&o));
+    }
+    // The playback options mean nothing without a file to play.
+    let o = run(&["play", "--play-audio-once", "--out", "null", "--seconds", "0.2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--play-audio"), "{}", stderr(&o));
 }
 
 #[cfg(not(feature = "audio-out"))]
@@ -61,6 +80,37 @@ fn the_clip_plays_on_a_real_device_beside_the_picture() {
         .find(|o| o["output"].as_str().is_some_and(|n| n.starts_with("audio → null")))
         .unwrap_or_else(|| panic!("no audio output in {outputs:?}"));
     assert_eq!(audio["presented"], serde_json::json!(60), "{audio}");
+    // Looped by default, with the latency the device reports (ALSA's null reports none).
+    let name = audio["output"].as_str().unwrap_or_default();
+    assert!(name.contains("looped") && name.contains("latency"), "{name}");
+    // Once, with a latency given: shown in the output's name in the report.
+    let o = run(&[
+        "play",
+        "examples/visualizer.toml",
+        "--play-audio",
+        CLIP,
+        "--audio-device",
+        "null",
+        "--play-audio-once",
+        "--audio-latency-ms",
+        "40",
+        "--out",
+        "null",
+        "--seconds",
+        "0.5",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let named = |want: &str| {
+        r["outputs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|o| o["output"].as_str().is_some_and(|n| n.contains(want)))
+    };
+    assert!(named("once, 40.0 ms early: latency set"), "{r}");
     let o = run(&[
         "play",
         "--play-audio",

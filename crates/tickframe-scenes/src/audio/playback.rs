@@ -23,6 +23,8 @@ pub struct TickedAudio {
     out_rate: u32,
     timebase: Timebase,
     looped: bool,
+    /// Output samples by which each tick's sound is moved earlier (see [`TickedAudio::set_advance`]).
+    advance: i64,
     last: Option<Tick>,
 }
 
@@ -40,8 +42,22 @@ impl TickedAudio {
             out_rate,
             timebase,
             looped,
+            advance: 0,
             last: None,
         }
+    }
+
+    /// Moves every tick's sound `samples` output samples earlier (negative: later): tick `t`
+    /// then gives the samples from `start_of(t) + samples` to `start_of(t + 1) + samples`. Set
+    /// to the device's output latency, the sound of tick `t` leaves the speaker when tick `t`
+    /// is shown. Default 0.
+    pub fn set_advance(&mut self, samples: i64) {
+        self.advance = samples;
+    }
+
+    /// The advance set by [`TickedAudio::set_advance`], in output samples.
+    pub fn advance(&self) -> i64 {
+        self.advance
     }
 
     /// The output sample at which tick `tick` starts: `floor(tick · den · out_rate / num)`,
@@ -71,10 +87,11 @@ impl TickedAudio {
     }
 
     /// Calls `out` with every output sample from the start of `tick` to the start of
-    /// `tick + 1`; when `tick` is the tick of the previous call (a paused picture), with as many
+    /// `tick + 1` (both moved by the advance); when `tick` is the tick of the previous call (a paused picture), with as many
     /// zeros instead. Returns how many samples it gave.
     pub fn emit(&mut self, tick: Tick, mut out: impl FnMut(f32)) -> usize {
         let (a, b) = (self.start_of(tick), self.start_of(tick.saturating_add(1)));
+        let (a, b) = (a.saturating_add(self.advance), b.saturating_add(self.advance));
         let repeat = self.last == Some(tick);
         self.last = Some(tick);
         for pos in a..b {
@@ -102,6 +119,9 @@ pub struct PlaybackDevice {
     rate: u32,
     name: String,
     underruns: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The device's latest output latency (callback to playback), in ns plus one; 0 before the
+    /// first callback or when the backend reports none.
+    latency_ns: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The cpal stream, kept alive while the device is.
     #[cfg(feature = "audio-out")]
     _stream: cpal::Stream,
@@ -171,6 +191,27 @@ impl PlaybackDevice {
     pub fn underruns(&self) -> u64 {
         self.underruns.load(std::sync::atomic::Ordering::Relaxed)
     }
+
+    /// The output latency the device reported in its latest callback: from the samples being
+    /// taken to their predicted playback (cpal's `playback − callback`). `None` before the first
+    /// callback, or when the backend reports 0.
+    pub fn reported_latency(&self) -> Option<std::time::Duration> {
+        let ns = self.latency_ns.load(std::sync::atomic::Ordering::Relaxed);
+        (ns > 1).then(|| std::time::Duration::from_nanos(ns - 1))
+    }
+
+    /// Waits up to `max` for the device's first callback (so that [`Self::reported_latency`]
+    /// has a reading). Not for the presenting thread: for an output's `begin`.
+    pub fn wait_for_first_callback(&self, max: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + max;
+        while self.latency_ns.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+            if std::time::Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        true
+    }
 }
 
 #[cfg(feature = "audio-out")]
@@ -222,8 +263,9 @@ mod device {
         let capacity = (rate as usize * ring_ms.max(20) as usize / 1000).max(1024);
         let (producer, consumer) = rtrb::RingBuffer::<f32>::new(capacity);
         let underruns = Arc::new(AtomicU64::new(0));
+        let latency_ns = Arc::new(AtomicU64::new(0));
         let config: cpal::StreamConfig = cfg.into();
-        let u = Arc::clone(&underruns);
+        let u = (Arc::clone(&underruns), Arc::clone(&latency_ns));
         let stream = match format {
             SampleFormat::F32 => build::<f32>(&device, config, consumer, channels, u),
             SampleFormat::I16 => build::<i16>(&device, config, consumer, channels, u),
@@ -234,7 +276,15 @@ mod device {
         }
         .map_err(|e| format!("audio output `{name}`: cannot open the playback stream: {e}"))?;
         stream.play().map_err(|e| format!("audio output `{name}`: cannot start playing: {e}"))?;
-        Ok(PlaybackDevice { producer, capacity, rate, name: name.to_string(), underruns, _stream: stream })
+        Ok(PlaybackDevice {
+            producer,
+            capacity,
+            rate,
+            name: name.to_string(),
+            underruns,
+            latency_ns,
+            _stream: stream,
+        })
     }
 
     fn build<T>(
@@ -242,7 +292,7 @@ mod device {
         config: cpal::StreamConfig,
         mut consumer: rtrb::Consumer<f32>,
         channels: usize,
-        underruns: Arc<AtomicU64>,
+        (underruns, latency_ns): (Arc<AtomicU64>, Arc<AtomicU64>),
     ) -> Result<cpal::Stream, cpal::Error>
     where
         T: cpal::SizedSample + cpal::FromSample<f32> + Send + 'static,
@@ -250,7 +300,11 @@ mod device {
         device.build_output_stream::<T, _, _>(
             config,
             // The real-time callback: pop and copy to every channel; silence when empty.
-            move |data: &mut [T], _| {
+            move |data: &mut [T], info: &cpal::OutputCallbackInfo| {
+                let ts = info.timestamp();
+                let ns =
+                    u64::try_from(ts.playback.duration_since(ts.callback).as_nanos()).unwrap_or(u64::MAX - 1);
+                latency_ns.store(ns + 1, Ordering::Relaxed);
                 let mut empty = false;
                 for frame in data.chunks_mut(channels.max(1)) {
                     let s = consumer.pop().unwrap_or_else(|_| {
@@ -340,6 +394,29 @@ mod tests {
             let mid = (a.sample(2 * k) + a.sample(2 * k + 2)) / 2.0;
             assert!((a.sample(2 * k + 1) - mid).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn an_advance_moves_each_tick_earlier_by_whole_samples() {
+        let tb = Timebase::new(FrameRate::whole(60).unwrap());
+        let c = clip(48_000, 48_000);
+        let expected = c.samples.clone();
+        let mut a = TickedAudio::new(c, 48_000, tb, false);
+        // 21.5 ms of device latency at 48 kHz.
+        a.set_advance(1032);
+        let mut got = Vec::new();
+        assert_eq!(a.emit(5, |s| got.push(s)), 800);
+        assert!(got == expected[4000 + 1032..4800 + 1032], "tick 5 gives the samples 1032 later");
+        // Consecutive ticks still join without a gap or an overlap.
+        let mut next = Vec::new();
+        a.emit(6, |s| next.push(s));
+        assert_eq!(next[0], expected[4800 + 1032]);
+        // Before the clip (a negative advance at tick 0): silence, not a wrap.
+        a.set_advance(-100);
+        let mut first = Vec::new();
+        a.emit(0, |s| first.push(s));
+        assert!(first[..100].iter().all(|&s| s == 0.0));
+        assert!(first[100..] == expected[..700]);
     }
 
     #[cfg(not(feature = "audio-out"))]
