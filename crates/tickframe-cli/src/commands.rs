@@ -600,7 +600,24 @@ pub fn play(
         log: log_writer.as_ref().and_then(FrameLogWriter::log),
         scene_name: scene_label(file),
     };
+    // Slideshows with `rescan`: each looks for new files on a thread of its own.
+    let rescan_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rescanners: Vec<_> = scene
+        .rescans
+        .iter()
+        .filter_map(|r| {
+            let (r, stop) = (Arc::clone(r), Arc::clone(&rescan_stop));
+            std::thread::Builder::new()
+                .name("tickframe-rescan".into())
+                .spawn(move || rescan_loop(&r, &stop))
+                .ok()
+        })
+        .collect();
     let result = engine.run_with(outputs, run);
+    rescan_stop.store(true, Ordering::Relaxed);
+    for t in rescanners {
+        let _ = t.join();
+    }
     // A failed log loses neither the summary nor the report: its error is returned last.
     let log_stats = log_writer.map(FrameLogWriter::finish);
     let log_error = log_stats.as_ref().and_then(|l| l.error.clone());
@@ -632,6 +649,13 @@ pub fn play(
             input.overruns(),
             input.stream_errors(),
             input.analysis_latency_ms()
+        );
+    }
+    for r in scene.rescans.iter().filter(|r| !r.additions().is_empty()) {
+        eprintln!(
+            "slideshow `{}`: photos joined during the run; to show the same frames again, give its table {}",
+            r.folder().display(),
+            r.added_toml()
         );
     }
     if let Some(c) = clock {
@@ -666,6 +690,26 @@ pub fn play(
             if let Some(input) = &live {
                 obj.insert("live_audio".into(), live_record(input, LIVE_MAX_LOOKAHEAD, tb));
             }
+        }
+        if let (Some(obj), false) = (value.as_object_mut(), scene.rescans.is_empty()) {
+            // Photos that joined (slideshow `rescan`), with the `added` that reproduces them.
+            let rescans: Vec<_> = scene
+                .rescans
+                .iter()
+                .map(|r| {
+                    let additions: Vec<_> = r
+                        .additions()
+                        .iter()
+                        .map(|a| serde_json::json!({ "slot": a.slot, "tick": a.tick, "files": a.files }))
+                        .collect();
+                    serde_json::json!({
+                        "folder": r.folder().display().to_string(),
+                        "additions": additions,
+                        "added": r.added_toml(),
+                    })
+                })
+                .collect();
+            obj.insert("photo_rescans".into(), serde_json::json!(rescans));
         }
         if let Some(obj) = value.as_object_mut() {
             // What each device output sent (frames, overwritten ticks, send times, failure).
@@ -716,6 +760,32 @@ impl tickframe_core::Scene for TickShift {
     fn render(&self, ctx: &RenderContext, canvas: &mut tickframe_core::Canvas<'_>) {
         let tick = i64::try_from(ctx.tick).unwrap_or(i64::MAX).saturating_add(self.ticks).max(0) as u64;
         self.inner.render(&RenderContext { tick, ..*ctx }, canvas);
+    }
+}
+
+/// A slideshow's `rescan` during `play`: looks every `rescan` seconds until `stop`, and says
+/// what joined (on this thread, never the presenting one).
+fn rescan_loop(r: &tickframe_scenes::photo::PhotoRescan, stop: &std::sync::atomic::AtomicBool) {
+    let period = std::time::Duration::from_secs_f64(r.period_seconds().max(1.0));
+    let mut next = std::time::Instant::now() + period;
+    while !stop.load(Ordering::Relaxed) {
+        let now = std::time::Instant::now();
+        if now >= next {
+            if let Some(a) = r.rescan() {
+                eprintln!(
+                    "slideshow `{}`: {} new photo{} join{} at slot {} (tick {}): {}",
+                    r.folder().display(),
+                    a.files.len(),
+                    if a.files.len() == 1 { "" } else { "s" },
+                    if a.files.len() == 1 { "s" } else { "" },
+                    a.slot,
+                    a.tick,
+                    a.files.join(", ")
+                );
+            }
+            next = std::time::Instant::now() + period;
+        }
+        std::thread::sleep(next.saturating_duration_since(now).min(std::time::Duration::from_millis(50)));
     }
 }
 

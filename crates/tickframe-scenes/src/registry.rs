@@ -57,12 +57,22 @@ pub struct BuildContext {
     /// The live audio input a `source = "live"` visualizer opened (at most one per scene
     /// file): the run is then not reproducible.
     pub live: Option<Arc<crate::audio::LiveInput>>,
+    /// The slideshows with `rescan` on, in build order: `play` asks each to look for new
+    /// files every `rescan` seconds; other commands never do.
+    pub rescans: Vec<Arc<crate::photo::PhotoRescan>>,
 }
 
 impl BuildContext {
     /// A context for `size` pixels at `rate`, assets relative to `base_dir`.
     pub fn new(base_dir: impl Into<PathBuf>, size: Size, rate: FrameRate) -> BuildContext {
-        BuildContext { base_dir: base_dir.into(), size, rate, warnings: Vec::new(), live: None }
+        BuildContext {
+            base_dir: base_dir.into(),
+            size,
+            rate,
+            warnings: Vec::new(),
+            live: None,
+            rescans: Vec::new(),
+        }
     }
 
     /// Records a warning.

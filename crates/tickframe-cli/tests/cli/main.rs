@@ -7,5 +7,6 @@ mod foundation;
 mod live;
 mod outputs;
 mod play;
+mod rescan;
 mod seeds;
 mod trace;

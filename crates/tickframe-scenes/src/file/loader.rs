@@ -54,6 +54,8 @@ pub struct SceneFile {
     /// then **not reproducible** (a frame depends on the sound when it was rendered), and its
     /// frames must be rendered just in time (see `docs/visualizer.md`).
     pub live: Option<Arc<crate::audio::LiveInput>>,
+    /// The slideshows with `rescan` on (see [`crate::photo::PhotoRescan`]): `play` runs them.
+    pub rescans: Vec<Arc<crate::photo::PhotoRescan>>,
 }
 
 impl std::fmt::Debug for SceneFile {
@@ -267,6 +269,7 @@ fn parse(
         source: source.to_string(),
         outputs,
         live: cx.live.take(),
+        rescans: std::mem::take(&mut cx.rescans),
     })
 }
 

@@ -15,12 +15,12 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use tickframe_core::Frame;
 
 use super::prepare::{PhotoError, PhotoScratch, PrepareOptions, prepare_photo_bytes_with};
-use super::source::PhotoEntry;
+use super::schedule::PhotoList;
 
 /// Counters of a slideshow's photo cache.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -74,9 +74,8 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     /// Wakes workers (new requests, shutdown) and waiters (a photo finished).
     changed: Condvar,
-    pub(crate) photos: Vec<PhotoEntry>,
-    /// XXH3-64 of each file's bytes, recorded when it is first read.
-    pins: Vec<OnceLock<u64>>,
+    /// The photos (append-only: a rescan may add some), with their content pins.
+    pub(crate) photos: PhotoList,
     opts: PrepareOptions,
 }
 
@@ -118,12 +117,7 @@ impl State {
 
 impl Shared {
     /// A cache for `photos` prepared with `opts`, holding at most `budget` bytes.
-    pub(crate) fn new(
-        photos: Vec<PhotoEntry>,
-        opts: PrepareOptions,
-        budget: u64,
-        workers: usize,
-    ) -> Arc<Shared> {
+    pub(crate) fn new(photos: PhotoList, opts: PrepareOptions, budget: u64, workers: usize) -> Arc<Shared> {
         let frame_bytes = opts.size.area() as u64 * 4;
         let slots = (budget / frame_bytes.max(1)) as usize + 4;
         let shared = Arc::new(Shared {
@@ -140,7 +134,6 @@ impl Shared {
                 stats: CacheStats::default(),
             }),
             changed: Condvar::new(),
-            pins: photos.iter().map(|_| OnceLock::new()).collect(),
             photos,
             opts,
         });
@@ -202,7 +195,7 @@ impl Shared {
 
     /// Reads photo `index`, checks it against its pin, and prepares it with `scratch`.
     fn prepare(&self, index: usize, scratch: &mut PhotoScratch) -> Result<Frame, PhotoError> {
-        let entry = &self.photos[index];
+        let entry = self.photos.get(index);
         let bytes = std::fs::read(&entry.path).map_err(|e| PhotoError(format!("cannot read: {e}")))?;
         if bytes.len() as u64 != entry.len {
             return Err(PhotoError(format!(
@@ -212,7 +205,7 @@ impl Shared {
             )));
         }
         let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
-        let pinned = *self.pins[index].get_or_init(|| hash);
+        let pinned = *self.photos.pin(index).get_or_init(|| hash);
         if pinned != hash {
             return Err(PhotoError(format!(
                 "changed during the run: its bytes hash to {hash:016x}, {pinned:016x} when first read"
@@ -229,9 +222,9 @@ impl Shared {
                 st.stats.changed += 1;
             }
             tracing::warn!(
-                file = %self.photos[index].path.display(),
+                file = %self.photos.get(index).path.display(),
                 "slideshow: skipping `{}`: {e} (the next photo in sorted order shows in its place)",
-                self.photos[index].path.display()
+                self.photos.get(index).path.display()
             );
         }
     }
@@ -240,7 +233,7 @@ impl Shared {
     pub(crate) fn skipped(&self) -> Vec<(PathBuf, String)> {
         let mut v = lock(&self.state).failed.clone();
         v.sort_unstable();
-        v.into_iter().map(|(i, why)| (self.photos[i].path.clone(), why)).collect()
+        v.into_iter().map(|(i, why)| (self.photos.get(i).path.clone(), why)).collect()
     }
 
     /// Asks the workers to prepare `index` (does nothing when cached, queued or in flight).

@@ -11,6 +11,7 @@ pub(crate) mod cache;
 pub(crate) mod clock;
 mod jpeg_check;
 mod prepare;
+mod schedule;
 mod slideshow;
 mod source;
 
@@ -20,7 +21,7 @@ pub use prepare::{
     Background, FitMode, PhotoError, PhotoScratch, PrepareOptions, ResizeFilter, prepare_photo,
     prepare_photo_bytes, prepare_photo_bytes_with,
 };
-pub use slideshow::Slideshow;
+pub use slideshow::{PhotoAddition, PhotoRescan, Slideshow};
 
 use tickframe_core::{Font, fonts};
 

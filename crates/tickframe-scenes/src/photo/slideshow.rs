@@ -8,7 +8,13 @@
 //! frame is a copy of (or a transition between) prepared photos, and a prepared photo is a pure
 //! function of its file's bytes and the options: whether it came from the cache, a prefetching
 //! worker or a synchronous decode on a miss, the bytes are the same.
+//!
+//! Photos can join during a run only in **epochs** (see `schedule.rs`): `added` in the scene
+//! file schedules them at given slots, and `rescan` (in `play`, through [`PhotoRescan`])
+//! finds new files and schedules them past every slot rendered so far, recording the slot so
+//! `added` reproduces the run.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tickframe_core::{
@@ -17,7 +23,8 @@ use tickframe_core::{
 
 use super::cache::{CacheStats, Shared};
 use super::prepare::{Background, FitMode, PrepareOptions, ResizeFilter};
-use super::source::{list, probe};
+use super::schedule::{PhotoList, Schedule};
+use super::source::{PhotoEntry, list, probe};
 use super::{ANCHORS, FONT_NAMES, anchored, font_named};
 use crate::compose::{Transition, TransitionKind};
 use crate::params::{BuildError, Params, Value};
@@ -106,6 +113,18 @@ const PARAMS: &[ParamDoc] = &[
         doc: "prepared photos kept, in MiB (a 1920×1080 photo takes 7.9 MiB); least recently used go first",
     },
     ParamDoc {
+        name: "rescan",
+        kind: "float 0 or 1..=86400",
+        default: "0 (off)",
+        doc: "in `play`: look for new files in the folder every this many seconds; a file joins once it is unchanged across two looks, at a slot boundary past every frame rendered so far, recorded so `added` reproduces the run",
+    },
+    ParamDoc {
+        name: "added",
+        kind: "array of { slot = N, files = [paths] }",
+        default: "[] (none)",
+        doc: "photos that join at a slot (what a `rescan` run recorded; paths relative to the folder): left out of the photos at the start, added from slot N on",
+    },
+    ParamDoc {
         name: "caption",
         kind: "one of: none, name, date, name-date",
         default: "none",
@@ -148,24 +167,73 @@ struct CaptionStyle {
     background: Rgba,
 }
 
-/// A built slideshow. Its photo list and schedule are fixed; only the cache changes, and it
-/// never changes what a frame shows.
+/// A built slideshow. Its schedule only grows at slots no frame has been rendered for (see
+/// the module docs); the cache changes, and never changes what a frame shows.
 pub struct Slideshow {
     shared: Arc<Shared>,
-    slot_ticks: u64,
+    plan: Arc<Plan>,
     /// The transitions used in turn, with their lengths in ticks.
     transitions: Vec<(Transition, u64)>,
-    shuffle: bool,
     prefetch: u64,
-    captions: Vec<String>,
     caption: Option<CaptionStyle>,
+}
+
+/// Which photo each slot shows.
+struct Plan {
+    schedule: Schedule,
+    slot_ticks: u64,
+    shuffle: bool,
+}
+
+/// Seed salt of the photo order ("photos").
+const PHOTOS: u64 = 0x7068_6f74_6f73;
+/// Seed salt of an epoch's order ("epoch").
+const EPOCH: u64 = 0x6570_6f63_6800;
+/// Photos a rescan may add in a run, and epochs it may start.
+const RESCAN_PHOTOS: usize = 4096;
+const RESCAN_EPOCHS: usize = 1024;
+
+impl Plan {
+    /// The index of the photo slot `slot` shows with `seed`.
+    fn photo_index(&self, seed: u64, slot: u64) -> usize {
+        let (e, ep) = self.schedule.epoch_for(slot);
+        let n = ep.count.max(1);
+        let k = slot - ep.from_slot;
+        if !self.shuffle || n <= 1 {
+            return ep.sorted[((k + ep.sorted_start) % n) as usize] as usize;
+        }
+        // The photo before this epoch's first slot (epoch 0 has none).
+        let before = || (e > 0).then(|| self.photo_index(seed, ep.from_slot - 1) as u64);
+        let mut base = combine(seed, PHOTOS);
+        if e > 0 {
+            base = combine(base, EPOCH ^ e as u64);
+        }
+        let (pass, i) = (k / n, k % n);
+        let perm = |pass: u64, i: u64| permute(i, n, combine(base, pass));
+        if n == 2 {
+            // Alternate, so the same photo never shows twice in a row.
+            let first = match before() {
+                Some(b) if b < 2 => 1 - b,
+                _ => perm(0, 0),
+            };
+            return ((first + k) % 2) as usize;
+        }
+        // A pass never starts with the photo shown just before it: swap its first two.
+        if i < 2 {
+            let prev = if pass > 0 { Some(perm(pass - 1, n - 1)) } else { before() };
+            if prev == Some(perm(pass, 0)) {
+                return perm(pass, 1 - i) as usize;
+            }
+        }
+        perm(pass, i) as usize
+    }
 }
 
 impl std::fmt::Debug for Slideshow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Slideshow")
             .field("photos", &self.shared.photos.len())
-            .field("slot_ticks", &self.slot_ticks)
+            .field("slot_ticks", &self.plan.slot_ticks)
             .finish_non_exhaustive()
     }
 }
@@ -200,17 +268,18 @@ fn permute(i: u64, n: u64, key: u64) -> u64 {
 }
 
 impl Slideshow {
-    /// How many photos it shows (the usable ones found at build).
+    /// How many photos it shows: the usable ones found at build, plus those added so far
+    /// (`added`, `rescan`).
     pub fn len(&self) -> usize {
         self.shared.photos.len()
     }
 
     /// Always false: building fails when no photo is usable.
     pub fn is_empty(&self) -> bool {
-        self.shared.photos.is_empty()
+        self.shared.photos.len() == 0
     }
 
-    /// The file names of its photos, in sorted order.
+    /// The file names of its photos: those found at build in sorted order, then those added.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.shared.photos.iter().map(|p| p.name.as_str())
     }
@@ -229,39 +298,30 @@ impl Slideshow {
 
     /// Ticks each photo is shown.
     pub fn slot_ticks(&self) -> u64 {
-        self.slot_ticks
+        self.plan.slot_ticks
     }
 
     /// The index (into [`Slideshow::names`]) of the photo slot `slot` shows with `seed`.
     pub fn photo_index(&self, seed: u64, slot: u64) -> usize {
-        let n = self.len() as u64;
-        if !self.shuffle || n <= 1 {
-            return (slot % n.max(1)) as usize;
-        }
-        let (pass, i) = (slot / n, slot % n);
-        let key = |pass: u64| combine(combine(seed, 0x7068_6f74_6f73), pass); // "photos"
-        let perm = |pass: u64, i: u64| permute(i, n, key(pass));
-        if n == 2 {
-            // Alternate, so the same photo never shows twice in a row.
-            return ((perm(0, 0) + slot) % 2) as usize;
-        }
-        // A pass never starts with the photo the previous one ended with: swap its first two.
-        if pass > 0 && i < 2 && perm(pass, 0) == perm(pass - 1, n - 1) {
-            return perm(pass, 1 - i) as usize;
-        }
-        perm(pass, i) as usize
+        self.plan.photo_index(seed, slot)
+    }
+
+    /// The first slot of each epoch (photos joining), in order: `[0]` when none joined.
+    pub fn epoch_starts(&self) -> Vec<u64> {
+        (0..self.plan.schedule.len()).map(|e| self.plan.schedule.epoch(e).from_slot).collect()
     }
 
     /// The prepared photo of `slot` (a photo that fails to decode is replaced by the next one in
-    /// sorted order, deterministically), with its index.
+    /// list order among the slot's epoch, deterministically), with its index.
     fn photo(&self, seed: u64, slot: u64) -> Option<(usize, Arc<Frame>)> {
-        let n = self.len();
+        let n = self.plan.schedule.epoch_for(slot).1.count.max(1) as usize;
         let first = self.photo_index(seed, slot);
         (0..n).map(|j| (first + j) % n).find_map(|i| self.shared.get(i).ok().map(|f| (i, f)))
     }
 
     fn draw_caption(&self, canvas: &mut Canvas<'_>, index: usize, opacity: u8) {
-        let (Some(style), Some(text)) = (self.caption, self.captions.get(index)) else { return };
+        let Some(style) = self.caption else { return };
+        let text = &self.shared.photos.get(index).caption;
         if text.is_empty() || opacity == 0 {
             return;
         }
@@ -286,8 +346,10 @@ impl Slideshow {
 
 impl Scene for Slideshow {
     fn render(&self, ctx: &RenderContext, canvas: &mut Canvas<'_>) {
-        let slot = ctx.tick / self.slot_ticks;
-        let t = ctx.tick % self.slot_ticks;
+        self.plan.schedule.enter(ctx.tick);
+        let slot_ticks = self.plan.slot_ticks;
+        let slot = ctx.tick / slot_ticks;
+        let t = ctx.tick % slot_ticks;
         for j in 1..=self.prefetch {
             self.shared.request(self.photo_index(ctx.seed, slot + j));
         }
@@ -304,8 +366,8 @@ impl Scene for Slideshow {
             return;
         }
         let (transition, n) = self.transitions[(slot % self.transitions.len() as u64) as usize];
-        if n > 0 && t >= self.slot_ticks - n {
-            let step = t - (self.slot_ticks - n);
+        if n > 0 && t >= slot_ticks - n {
+            let step = t - (slot_ticks - n);
             let progress = (step + 1) as f64 / (n + 1) as f64;
             let Some((next_i, next)) = self.photo(ctx.seed, slot + 1) else {
                 canvas.clear(Rgba::BLACK);
@@ -404,6 +466,15 @@ impl Slideshow {
         let font = font_named(&params.choice("caption_font", "10x20", FONT_NAMES)?);
         let color = params.color("caption_color", Rgba::WHITE)?;
         let caption_bg = params.color("caption_background", Rgba::new(0, 0, 0, 0x99))?;
+        let rescan_at = params.location_of("rescan");
+        let rescan = params.float_in("rescan", 0.0, 0.0..=86_400.0)?;
+        if rescan > 0.0 && rescan < 1.0 {
+            return Err(BuildError::new(
+                rescan_at,
+                format!("`slideshow.rescan`: expected 0 (off) or 1 to 86400 seconds, found {rescan}"),
+            ));
+        }
+        let added = added_entries(params, &folder)?;
 
         let tb = Timebase::new(cx.rate);
         let slot_ticks = tb.ticks_for_seconds(interval).max(1);
@@ -425,14 +496,30 @@ impl Slideshow {
         let files = list(&folder, recursive).map_err(|e| {
             BuildError::new(folder_at, format!("slideshow: cannot list folder `{}`: {e}", folder.display()))
         })?;
+        // Photos that join later are left out of the start.
+        let later: Vec<&PathBuf> = added.iter().flat_map(|a| &a.files).collect();
+        for (a, f) in added.iter().flat_map(|a| a.files.iter().map(move |f| (a, f))) {
+            if !files.contains(f) {
+                return Err(BuildError::new(
+                    a.at,
+                    format!(
+                        "`slideshow.added`: expected `{}` in the folder (it joined at slot {} in the recorded run), found no such photo file",
+                        f.display(),
+                        a.slot
+                    ),
+                ));
+            }
+        }
         let mut photos = Vec::with_capacity(files.len());
         let mut reasons = Vec::new();
-        for f in &files {
+        let mut unusable = Vec::new();
+        for f in files.iter().filter(|f| !later.contains(f)) {
             match probe(f, max_pixels) {
                 Ok(p) => photos.push(p),
                 Err(e) => {
                     cx.warn(format!("slideshow: skipping `{}`: {e}", f.display()));
                     reasons.push(format!("\n  `{}`: {e}", f.display()));
+                    unusable.push(f.clone());
                 }
             }
         }
@@ -455,19 +542,11 @@ impl Slideshow {
                 ),
             ));
         }
-        let captions: Vec<String> = photos
-            .iter()
-            .map(|p| match caption.as_str() {
-                "name" => p.name.clone(),
-                "date" => p.date.clone().unwrap_or_default(),
-                "name-date" => match &p.date {
-                    Some(d) => format!("{}  {d}", p.name),
-                    None => p.name.clone(),
-                },
-                _ => String::new(),
-            })
-            .collect();
-        let caption = (caption != "none").then_some(CaptionStyle {
+        let caption_mode = CaptionMode::from_name(&caption);
+        for p in &mut photos {
+            p.caption = caption_mode.text(p);
+        }
+        let caption = (caption_mode != CaptionMode::None).then_some(CaptionStyle {
             anchor: ANCHORS.iter().copied().find(|a| *a == anchor).unwrap_or("bottom-left"),
             margin,
             font,
@@ -475,25 +554,307 @@ impl Slideshow {
             background: caption_bg,
         });
         let opts = PrepareOptions { size: cx.size, fit, background, filter, max_pixels, reduced_decode };
-        let shared = Shared::new(photos, opts, u64::from(cache_mb) << 20, workers as usize);
-        let show = Slideshow {
-            shared,
-            slot_ticks,
-            transitions: timed,
-            shuffle,
-            prefetch: u64::from(prefetch),
-            captions,
-            caption,
+        let (extra_photos, extra_epochs) = (
+            later.len() + if rescan > 0.0 { RESCAN_PHOTOS } else { 0 },
+            added.len() + if rescan > 0.0 { RESCAN_EPOCHS } else { 0 },
+        );
+        let initial = photos.len();
+        let list = PhotoList::new(photos, extra_photos);
+        let shared = Shared::new(list, opts, u64::from(cache_mb) << 20, workers as usize);
+        let plan = Arc::new(Plan { schedule: Schedule::new(initial, extra_epochs), slot_ticks, shuffle });
+        let rescanner = PhotoRescan {
+            shared: Arc::clone(&shared),
+            plan: Arc::clone(&plan),
+            folder: folder.clone(),
+            recursive,
+            max_pixels,
+            caption: caption_mode,
+            period_seconds: rescan,
+            state: std::sync::Mutex::new(RescanState {
+                known: files.iter().filter(|f| !unusable.contains(f)).cloned().collect(),
+                ..RescanState::default()
+            }),
         };
+        // The recorded additions, in order: each at exactly its slot (nothing is rendered yet).
+        for a in &added {
+            let mut entries = Vec::with_capacity(a.files.len());
+            for f in &a.files {
+                match probe(f, max_pixels) {
+                    Ok(p) => entries.push(p),
+                    Err(e) => cx.warn(format!(
+                        "slideshow: skipping `{}` (added at slot {}): {e}",
+                        f.display(),
+                        a.slot
+                    )),
+                }
+            }
+            if rescanner.publish(entries, a.slot).is_none() {
+                cx.warn(format!("slideshow: `added` at slot {}: no usable photo, nothing joined", a.slot));
+            }
+        }
+        let rescanner = Arc::new(rescanner);
+        if rescan > 0.0 {
+            cx.rescans.push(Arc::clone(&rescanner));
+        }
+        let show = Slideshow { shared, plan, transitions: timed, prefetch: u64::from(prefetch), caption };
         // In sorted order the first photos do not depend on the seed (which a scene learns
         // only when rendering): start on them at once. Shuffled, the first render asks.
-        if !show.shuffle {
+        if !show.plan.shuffle {
             for j in 0..=show.prefetch {
                 show.shared.request(show.photo_index(0, j));
             }
         }
         Ok(show)
     }
+}
+
+/// What a slideshow's captions say.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum CaptionMode {
+    None,
+    Name,
+    Date,
+    NameDate,
+}
+
+impl CaptionMode {
+    fn from_name(name: &str) -> CaptionMode {
+        match name {
+            "name" => CaptionMode::Name,
+            "date" => CaptionMode::Date,
+            "name-date" => CaptionMode::NameDate,
+            _ => CaptionMode::None,
+        }
+    }
+
+    fn text(self, p: &PhotoEntry) -> String {
+        match self {
+            CaptionMode::Name => p.name.clone(),
+            CaptionMode::Date => p.date.clone().unwrap_or_default(),
+            CaptionMode::NameDate => match &p.date {
+                Some(d) => format!("{}  {d}", p.name),
+                None => p.name.clone(),
+            },
+            CaptionMode::None => String::new(),
+        }
+    }
+}
+
+/// One recorded addition: `files` (relative to the folder) joined from slot `slot` on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhotoAddition {
+    /// The first slot that can show them (each slot is `interval` long).
+    pub slot: u64,
+    /// The first tick of that slot, in the slideshow's own ticks.
+    pub tick: u64,
+    /// The files, relative to the folder (`/`-separated), in the order they joined.
+    pub files: Vec<String>,
+}
+
+/// An `added` entry as read from the scene file.
+struct AddedEntry {
+    slot: u64,
+    files: Vec<PathBuf>,
+    at: Option<crate::Location>,
+}
+
+#[derive(Default)]
+struct RescanState {
+    /// Files in the list (or skipped for good), by path.
+    known: std::collections::BTreeSet<PathBuf>,
+    /// New files seen by the last look, with (length, modification time): a file joins when the
+    /// next look sees it unchanged.
+    pending: std::collections::BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>,
+    /// Files already warned about.
+    warned: std::collections::BTreeSet<PathBuf>,
+    additions: Vec<PhotoAddition>,
+    full: bool,
+}
+
+/// A slideshow's `rescan`: looks for new files in its folder when asked (`play` asks every
+/// `rescan` seconds, on a thread of its own) and schedules them (see the module docs). The
+/// additions it made are what `added` needs to reproduce the run.
+pub struct PhotoRescan {
+    shared: Arc<Shared>,
+    plan: Arc<Plan>,
+    folder: PathBuf,
+    recursive: bool,
+    max_pixels: u64,
+    caption: CaptionMode,
+    period_seconds: f64,
+    state: std::sync::Mutex<RescanState>,
+}
+
+impl std::fmt::Debug for PhotoRescan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhotoRescan").field("folder", &self.folder).finish_non_exhaustive()
+    }
+}
+
+impl PhotoRescan {
+    /// The folder it looks in.
+    pub fn folder(&self) -> &std::path::Path {
+        &self.folder
+    }
+
+    /// Seconds between looks (the `rescan` parameter).
+    pub fn period_seconds(&self) -> f64 {
+        self.period_seconds
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, RescanState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Looks once: lists the folder, and schedules the new files that were already there,
+    /// unchanged, at the previous look and probe as usable. Returns what it added, if anything.
+    /// Reads files (headers and tails): not for a rendering or presenting thread.
+    pub fn rescan(&self) -> Option<PhotoAddition> {
+        let mut st = self.state();
+        if st.full {
+            return None;
+        }
+        let files = match list(&self.folder, self.recursive) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!("slideshow: rescan: cannot list folder `{}`: {e}", self.folder.display());
+                return None;
+            }
+        };
+        let mut seen = std::collections::BTreeMap::new();
+        let mut ready = Vec::new();
+        for f in files {
+            if st.known.contains(&f) {
+                continue;
+            }
+            let Ok(meta) = std::fs::metadata(&f) else { continue };
+            let stamp = (meta.len(), meta.modified().ok());
+            if st.pending.get(&f) == Some(&stamp) {
+                ready.push(f.clone());
+            }
+            seen.insert(f, stamp);
+        }
+        st.pending = seen;
+        let mut entries = Vec::new();
+        for f in ready {
+            match probe(&f, self.max_pixels) {
+                Ok(p) => {
+                    st.pending.remove(&f);
+                    st.known.insert(f);
+                    entries.push(p);
+                }
+                Err(e) => {
+                    if st.warned.insert(f.clone()) {
+                        tracing::warn!("slideshow: rescan: skipping `{}`: {e}", f.display());
+                    }
+                }
+            }
+        }
+        if entries.is_empty() {
+            return None;
+        }
+        let room = self.shared.photos.room().min(if self.plan.schedule.room() == 0 { 0 } else { usize::MAX });
+        if entries.len() > room {
+            st.full = true;
+            tracing::warn!(
+                "slideshow: rescan: the run's room for added photos is used up ({RESCAN_PHOTOS} photos, {RESCAN_EPOCHS} additions); no more photos join until a restart"
+            );
+            entries.truncate(room);
+        }
+        let added = self.publish(entries, 0)?;
+        st.additions.push(added.clone());
+        Some(added)
+    }
+
+    /// Adds `entries` to the list and schedules them from slot `earliest` or later.
+    fn publish(&self, entries: Vec<PhotoEntry>, earliest: u64) -> Option<PhotoAddition> {
+        let photos = &self.shared.photos;
+        let mut files = Vec::with_capacity(entries.len());
+        for mut p in entries {
+            p.caption = self.caption.text(&p);
+            let rel = p.path.strip_prefix(&self.folder).unwrap_or(&p.path);
+            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            photos.push(p)?;
+            files.push(rel);
+        }
+        if files.is_empty() {
+            return None;
+        }
+        let count = photos.len();
+        let mut sorted: Vec<u32> = (0..count as u32).collect();
+        sorted.sort_by(|&a, &b| photos.get(a as usize).path.cmp(&photos.get(b as usize).path));
+        let plan = &self.plan;
+        let slot = plan.schedule.publish(
+            count as u64,
+            sorted.into(),
+            earliest,
+            plan.slot_ticks,
+            |from, sorted| {
+                // Sorted order goes on after the photo shown just before (shuffled: unused).
+                let prev = plan.photo_index(0, from - 1) as u32;
+                sorted.iter().position(|&i| i == prev).map_or(0, |p| p as u64 + 1)
+            },
+        )?;
+        Some(PhotoAddition { slot, tick: slot.saturating_mul(plan.slot_ticks), files })
+    }
+
+    /// The additions made so far, in order.
+    pub fn additions(&self) -> Vec<PhotoAddition> {
+        self.state().additions.clone()
+    }
+
+    /// The `added` parameter that reproduces the additions made so far (TOML, one line).
+    pub fn added_toml(&self) -> String {
+        let items: Vec<String> = self
+            .additions()
+            .iter()
+            .map(|a| {
+                let files: Vec<String> = a.files.iter().map(|f| format!("{f:?}")).collect();
+                format!("{{ slot = {}, files = [{}] }}", a.slot, files.join(", "))
+            })
+            .collect();
+        format!("added = [{}]", items.join(", "))
+    }
+}
+
+/// The `added` parameter: `[{ slot = N, files = ["a.jpg", …] }, …]`, slots rising.
+fn added_entries(params: &mut Params, folder: &std::path::Path) -> Result<Vec<AddedEntry>, BuildError> {
+    let Some(v) = params.take("added") else { return Ok(Vec::new()) };
+    let expected = "an array of tables `{ slot = N, files = [\"photo.jpg\", …] }` with rising slots from 1";
+    let bad = |at: Option<crate::Location>, found: &str| {
+        BuildError::new(at, format!("`slideshow.added`: expected {expected}, found {found}"))
+    };
+    let Value::Array(items) = &v.value else { return Err(bad(v.at, v.value.type_name())) };
+    let mut out: Vec<AddedEntry> = Vec::with_capacity(items.len());
+    for item in items {
+        let at = item.at.or(v.at);
+        let Value::Table(fields) = &item.value else { return Err(bad(at, item.value.type_name())) };
+        let (mut slot, mut files) = (None, None);
+        for (key, value) in fields {
+            match (key.as_str(), &value.value) {
+                ("slot", Value::Int(n)) if *n >= 1 => slot = Some(*n as u64),
+                ("files", Value::Array(list)) if !list.is_empty() => {
+                    let mut paths = Vec::with_capacity(list.len());
+                    for f in list {
+                        let Value::Str(name) = &f.value else {
+                            return Err(bad(f.at.or(at), f.value.type_name()));
+                        };
+                        paths.push(folder.join(name));
+                    }
+                    files = Some(paths);
+                }
+                (k, other) => return Err(bad(value.at.or(at), &format!("`{k} = ` {}", other.type_name()))),
+            }
+        }
+        let (Some(slot), Some(files)) = (slot, files) else {
+            return Err(bad(at, "a table without `slot` or `files`"));
+        };
+        if out.last().is_some_and(|l| l.slot >= slot) {
+            return Err(bad(at, &format!("slot {slot} after slot {}", out.last().map_or(0, |l| l.slot))));
+        }
+        out.push(AddedEntry { slot, files, at });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

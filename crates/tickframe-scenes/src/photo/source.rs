@@ -25,6 +25,8 @@ pub(crate) struct PhotoEntry {
     pub(crate) date: Option<String>,
     /// Its length in bytes when the folder was listed.
     pub(crate) len: u64,
+    /// The caption drawn over it (empty: none), set by the slideshow.
+    pub(crate) caption: String,
 }
 
 /// Every file under `folder` (and its sub-folders when `recursive`) with a photo extension,
@@ -113,7 +115,7 @@ pub(crate) fn probe(path: &Path, max_pixels: u64) -> Result<PhotoEntry, PhotoErr
         )));
     }
     let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    Ok(PhotoEntry { path: path.to_path_buf(), name, date, len })
+    Ok(PhotoEntry { path: path.to_path_buf(), name, date, len, caption: String::new() })
 }
 
 /// `DateTimeOriginal` (or, failing that, `DateTime`) from raw EXIF (a TIFF structure), as

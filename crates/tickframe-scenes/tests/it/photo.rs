@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use tickframe_core::{DrawMode, Frame, FrameRate, RenderContext, Renderer, Rgba, Size, frame_hash};
-use tickframe_scenes::photo::{ClockStart, Slideshow};
+use tickframe_scenes::photo::{ClockStart, PhotoRescan, Slideshow};
 use tickframe_scenes::{
     BuildContext, Overrides, Params, SceneFile, Spanned, Value, build_scene, parse_scene_str,
 };
@@ -828,4 +828,227 @@ fn an_animated_gif_shows_its_first_frame() {
     assert!(warnings.is_empty(), "{warnings:?}");
     let f = Renderer::default().render_new(&s, &RenderContext::new(size, fps60(), 0, 0));
     assert!(f.pixels().iter().all(|p| *p == Rgba::rgb(255, 0, 0)), "{:?}", f.get(8, 8));
+}
+
+/// `added = [{ slot = N, files = [...] }, …]` as the scene file gives it.
+fn added_value(entries: &[(u64, &[&str])]) -> Value {
+    Value::Array(
+        entries
+            .iter()
+            .map(|(slot, files)| {
+                Spanned::new(Value::Table(vec![
+                    ("slot".into(), Spanned::new(Value::Int(*slot as i64))),
+                    (
+                        "files".into(),
+                        Spanned::new(Value::Array(
+                            files.iter().map(|f| Spanned::new(Value::Str((*f).into()))).collect(),
+                        )),
+                    ),
+                ]))
+            })
+            .collect(),
+    )
+}
+
+fn rescanning(
+    folder: &Path,
+    size: Size,
+    extra: &[(&str, Value)],
+) -> (Slideshow, Vec<std::sync::Arc<PhotoRescan>>) {
+    let mut p = Params::new("slideshow", None)
+        .with("folder", Value::Str(folder.display().to_string()))
+        .with("interval", Value::Float(0.1))
+        .with("transition", short_fade())
+        .with("rescan", Value::Float(5.0));
+    for (k, v) in extra {
+        p = p.with(k, v.clone());
+    }
+    let mut cx = BuildContext::new(folder, size, fps60());
+    let s = Slideshow::from_params(&mut p, &mut cx).unwrap_or_else(|e| panic!("{e}"));
+    p.finish().unwrap();
+    (s, cx.rescans)
+}
+
+/// A crossfade of 3 ticks (slots are 6 ticks in these tests).
+fn short_fade() -> Value {
+    Value::Table(vec![
+        ("kind".into(), Spanned::new(Value::Str("crossfade".into()))),
+        ("duration".into(), Spanned::new(Value::Float(0.05))),
+    ])
+}
+
+fn flat_png(dir: &Path, name: &str, hue: u32) {
+    std::fs::write(dir.join(name), encode(&picture(16, 9, hue), image::ImageFormat::Png)).unwrap();
+}
+
+#[test]
+fn a_rescan_adds_new_photos_past_every_rendered_slot_and_added_reproduces_the_run() {
+    let d = temp_dir("rescan");
+    for i in 0..5 {
+        flat_png(&d, &format!("p{i}.png"), i * 40);
+    }
+    let size = Size::new(16, 9).unwrap();
+    for order in ["shuffle", "sorted"] {
+        let o = [("order", Value::Str(order.into()))];
+        let (live, rescans) = rescanning(&d, size, &o);
+        assert_eq!(rescans.len(), 1, "the slideshow offers its rescan to `play`");
+        let r = &rescans[0];
+        // 6 ticks per slot; ticks 0..40 rendered (slot 6 is the last one touched).
+        let before = hashes(&live, size, &(0..40).collect::<Vec<_>>());
+        let start_order: Vec<usize> = (0..30).map(|k| live.photo_index(5, k)).collect();
+        flat_png(&d, "n1.png", 210);
+        flat_png(&d, "n0.png", 230);
+        assert_eq!(r.rescan(), None, "{order}: a new file joins only once a second look sees it unchanged");
+        let a = r.rescan().expect("the second look adds them");
+        assert_eq!(a.files, ["n0.png", "n1.png"], "{order}");
+        assert_eq!(a.slot, 8, "{order}: two slots past slot 6, the last one rendered");
+        assert_eq!(a.tick, 48);
+        assert_eq!(r.rescan(), None, "{order}: nothing new");
+        assert_eq!(live.len(), 7);
+        assert_eq!(live.epoch_starts(), [0, 8]);
+        // Nothing rendered changed, and the slots before the epoch keep their photos.
+        assert_eq!(hashes(&live, size, &(0..40).collect::<Vec<_>>()), before, "{order}");
+        assert_eq!((0..8).map(|k| live.photo_index(5, k)).collect::<Vec<_>>(), start_order[..8], "{order}");
+        // From slot 8 all seven show, once each in the first pass, and no photo twice in a row.
+        let pass: Vec<usize> = (8..15).map(|k| live.photo_index(5, k)).collect();
+        let mut sorted = pass.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..7).collect::<Vec<_>>(), "{order}: {pass:?}");
+        let all: Vec<usize> = (0..60).map(|k| live.photo_index(5, k)).collect();
+        assert!(all.windows(2).all(|w| w[0] != w[1]), "{order}: {all:?}");
+        if order == "sorted" {
+            // Sorted order goes on after the photo slot 7 showed (p2), in path order: the new
+            // photos (n0, n1 sort before p*) come after p4.
+            assert_eq!(
+                live.names().collect::<Vec<_>>(),
+                ["p0.png", "p1.png", "p2.png", "p3.png", "p4.png", "n0.png", "n1.png"]
+            );
+            assert_eq!(&all[7..15], [2, 3, 4, 5, 6, 0, 1, 2]);
+        }
+        // The recorded `added` rebuilds the same schedule from the same folder: every frame is
+        // the same, rendered in another order.
+        assert_eq!(r.added_toml(), "added = [{ slot = 8, files = [\"n0.png\", \"n1.png\"] }]");
+        let (again, _) = slideshow(
+            &d,
+            size,
+            &[
+                o[0].clone(),
+                ("interval", Value::Float(0.1)),
+                ("transition", short_fade()),
+                ("added", added_value(&[(8, &["n0.png", "n1.png"])])),
+            ],
+        );
+        assert_eq!(again.epoch_starts(), [0, 8]);
+        let ticks: Vec<u64> = (0..120).rev().collect();
+        assert_eq!(hashes(&again, size, &ticks), hashes(&live, size, &ticks), "{order}");
+        std::fs::remove_file(d.join("n0.png")).unwrap();
+        std::fs::remove_file(d.join("n1.png")).unwrap();
+    }
+}
+
+#[test]
+fn a_rescan_waits_for_files_still_being_written_and_skips_bad_ones() {
+    let d = temp_dir("rescan-wait");
+    for i in 0..3 {
+        flat_png(&d, &format!("p{i}.png"), i * 40);
+    }
+    let size = Size::new(16, 9).unwrap();
+    let (live, rescans) = rescanning(&d, size, &[]);
+    let r = &rescans[0];
+    let full = encode(&picture(16, 9, 99), image::ImageFormat::Png);
+    std::fs::write(d.join("q.png"), &full[..full.len() / 2]).unwrap();
+    std::fs::write(d.join("bad.jpg"), b"\xFF\xD8\xFF\xE0 not a jpeg at all").unwrap();
+    assert_eq!(r.rescan(), None);
+    // Still growing: not yet.
+    std::fs::write(d.join("q.png"), &full[..full.len() * 3 / 4]).unwrap();
+    assert_eq!(r.rescan(), None);
+    std::fs::write(d.join("q.png"), &full).unwrap();
+    assert_eq!(r.rescan(), None, "changed since the last look");
+    let a = r.rescan().expect("unchanged now");
+    assert_eq!(a.files, ["q.png"], "the corrupt file never joins");
+    assert_eq!(a.slot, 1, "nothing rendered yet: the next slot after slot 0");
+    assert_eq!(r.rescan(), None);
+    assert_eq!(live.len(), 4);
+    // `added` naming a file the folder does not have is an error naming it.
+    let mut p = Params::new("slideshow", None)
+        .with("folder", Value::Str(d.display().to_string()))
+        .with("added", added_value(&[(3, &["gone.png"])]));
+    let mut cx = BuildContext::new(&d, size, fps60());
+    let e = Slideshow::from_params(&mut p, &mut cx).unwrap_err().to_string();
+    assert!(e.contains("gone.png") && e.contains("slot 3"), "{e}");
+    // Slots must rise.
+    let mut p = Params::new("slideshow", None)
+        .with("folder", Value::Str(d.display().to_string()))
+        .with("added", added_value(&[(3, &["q.png"]), (3, &["p0.png"])]));
+    let e = Slideshow::from_params(&mut p, &mut cx).unwrap_err().to_string();
+    assert!(e.contains("rising slots"), "{e}");
+    // Without `rescan`, nothing is offered to `play`.
+    let mut cx = BuildContext::new(&d, size, fps60());
+    let mut p = Params::new("slideshow", None).with("folder", Value::Str(d.display().to_string()));
+    let _ = Slideshow::from_params(&mut p, &mut cx).unwrap();
+    assert!(cx.rescans.is_empty());
+}
+
+#[test]
+fn photos_joining_while_frames_render_never_change_a_frame_already_made() {
+    let d = temp_dir("rescan-race");
+    for i in 0..4 {
+        flat_png(&d, &format!("p{i}.png"), i * 40);
+    }
+    let size = Size::new(16, 9).unwrap();
+    let (live, rescans) = rescanning(&d, size, &[]);
+    let live = std::sync::Arc::new(live);
+    let r = std::sync::Arc::clone(&rescans[0]);
+    // One thread renders ticks in order until told to stop; this one adds photos three times
+    // once it is past tick 600 (slot 100).
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let renderer = {
+        let (live, progress, done) = (std::sync::Arc::clone(&live), progress.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let mut r = Renderer::new(DrawMode::DisplayList);
+            let mut f = Frame::new(size);
+            let mut end = u64::MAX;
+            let mut t = 0u64;
+            while t < end {
+                r.render(&*live, &RenderContext::new(size, fps60(), 5, t), &mut f);
+                out.push(frame_hash(f.view()));
+                progress.store(t, std::sync::atomic::Ordering::Relaxed);
+                if end == u64::MAX && done.load(std::sync::atomic::Ordering::Relaxed) {
+                    end = t + 200;
+                }
+                t += 1;
+            }
+            out
+        })
+    };
+    while progress.load(std::sync::atomic::Ordering::Relaxed) < 600 {
+        std::thread::yield_now();
+    }
+    let mut joined = 0;
+    for round in 0..3 {
+        flat_png(&d, &format!("r{round}.png"), 100 + round * 50);
+        r.rescan();
+        joined += r.rescan().map_or(0, |a| a.files.len());
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let made = renderer.join().unwrap();
+    assert_eq!(joined, 3);
+    // The recorded additions rebuild the schedule; every frame the thread made is the frame
+    // of that schedule.
+    let additions = r.additions();
+    let entries: Vec<(u64, Vec<&str>)> =
+        additions.iter().map(|a| (a.slot, a.files.iter().map(String::as_str).collect())).collect();
+    let refs: Vec<(u64, &[&str])> = entries.iter().map(|(s, f)| (*s, f.as_slice())).collect();
+    let (again, _) = slideshow(
+        &d,
+        size,
+        &[("interval", Value::Float(0.1)), ("transition", short_fade()), ("added", added_value(&refs))],
+    );
+    assert_eq!(again.epoch_starts(), live.epoch_starts());
+    let starts = live.epoch_starts();
+    assert!(starts.len() == 4 && starts[1] > 100, "joined while rendering past slot 100: {starts:?}");
+    let ticks: Vec<u64> = (0..made.len() as u64).collect();
+    assert!(hashes(&again, size, &ticks) == made, "a frame changed under a joining photo: {additions:?}");
 }
