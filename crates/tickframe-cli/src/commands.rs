@@ -620,7 +620,12 @@ pub fn play(
     }
     // A failed log loses neither the summary nor the report: its error is returned last.
     let log_stats = log_writer.map(FrameLogWriter::finish);
-    let log_error = log_stats.as_ref().and_then(|l| l.error.clone());
+    let mut log_error = log_stats.as_ref().and_then(|l| l.error.clone());
+    if let (Some(path), None) = (&eng.log_frames, &log_error)
+        && let Err(e) = append_photo_additions(path, &scene.rescans)
+    {
+        log_error = Some(e.to_string());
+    }
     let mut report = result.map_err(|e| match e {
         EngineError::Begin { .. } => Failure::BadInput(e.to_string()),
         e => Failure::Io(e.into()),
@@ -761,6 +766,35 @@ impl tickframe_core::Scene for TickShift {
         let tick = i64::try_from(ctx.tick).unwrap_or(i64::MAX).saturating_add(self.ticks).max(0) as u64;
         self.inner.render(&RenderContext { tick, ..*ctx }, canvas);
     }
+}
+
+/// Appends one `photos_added` line per photo addition of the run (slideshow `rescan`) to the
+/// frame log, after its frame lines, with the `added` line that reproduces it.
+fn append_photo_additions(
+    path: &Path,
+    rescans: &[Arc<tickframe_scenes::photo::PhotoRescan>],
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let lines: Vec<String> = rescans
+        .iter()
+        .flat_map(|r| {
+            let (folder, added) = (r.folder().display().to_string(), r.added_toml());
+            r.additions().into_iter().map(move |a| {
+                serde_json::json!({ "photos_added": {
+                    "folder": folder, "slot": a.slot, "tick": a.tick, "files": a.files, "added": added,
+                } })
+                .to_string()
+            })
+        })
+        .collect();
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let mut f = std::fs::OpenOptions::new().append(true).open(path)?;
+    for l in lines {
+        writeln!(f, "{l}")?;
+    }
+    f.sync_data()
 }
 
 /// A slideshow's `rescan` during `play`: looks every `rescan` seconds until `stop`, and says

@@ -29,9 +29,12 @@ fn a_photo_copied_in_during_play_joins_and_is_recorded() {
     let scene = dir.join("show.toml");
     std::fs::write(&scene, format!("{base}rescan = 1\n")).unwrap();
     let report = dir.join("r.json");
+    let log = dir.join("frames.jsonl");
     let child = bin()
         .args(["play", scene.to_str().unwrap(), "--out", "null", "--seconds", "5", "--report"])
         .arg(&report)
+        .arg("--log-frames")
+        .arg(&log)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -55,6 +58,17 @@ fn a_photo_copied_in_during_play_joins_and_is_recorded() {
     let line = rescan["added"].as_str().unwrap();
     assert_eq!(line, format!("added = [{{ slot = {slot}, files = [\"p3.png\"] }}]"));
     assert!(msg.contains(line), "the summary says how to reproduce the run: {msg}");
+    // The frame log ends with the addition, after the 50 frame lines.
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 51);
+    let last = &lines[50]["photos_added"];
+    assert_eq!(
+        (last["slot"].as_u64(), last["files"].clone()),
+        (Some(slot), serde_json::json!(["p3.png"])),
+        "{last}"
+    );
+    assert_eq!(last["added"].as_str(), Some(line));
 
     // The recorded line rebuilds the run's schedule: the photo of each slot (its third tick,
     // past the crossfade), the new yellow one first at the recorded slot.
@@ -82,4 +96,27 @@ fn a_photo_copied_in_during_play_joins_and_is_recorded() {
     let fresh = load_scene_file(&scene, &Overrides::default()).unwrap();
     let f = renderer.render_new(&*fresh.root, &RenderContext::new(fresh.size, fresh.rate, 3, 3 * 5 + 2));
     assert_eq!(f.get(12, 8).map(|p| [p.r, p.g, p.b]), Some(COLOURS[3]));
+}
+
+#[test]
+fn rescan_in_a_playlist_entry_is_refused_naming_the_entry() {
+    let dir = scratch("rescan-playlist");
+    let photos = dir.join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    flat(&photos.join("p0.png"), COLOURS[0]);
+    let scene = dir.join("list.toml");
+    std::fs::write(
+        &scene,
+        "[display]\nwidth = 24\nheight = 16\nfps = 10\n\n[[playlist]]\nduration = 5\nscene = \"plasma\"\n\n[[playlist]]\nduration = 5\nscene = \"slideshow\"\nfolder = \"photos\"\nrescan = 2\n",
+    )
+    .unwrap();
+    let o = crate::common::run(&["play", scene.to_str().unwrap(), "--out", "null", "--seconds", "0.2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let msg = stderr(&o);
+    assert!(msg.contains("list.toml:") && msg.contains("`rescan` cannot be a playlist entry"), "{msg}");
+    // Without `rescan` it plays.
+    let text = std::fs::read_to_string(&scene).unwrap().replace("rescan = 2\n", "");
+    std::fs::write(&scene, text).unwrap();
+    let o = crate::common::run(&["play", scene.to_str().unwrap(), "--out", "null", "--seconds", "0.2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
 }

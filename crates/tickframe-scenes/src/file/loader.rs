@@ -974,6 +974,7 @@ fn build_playlist(
             }
         }
         let had_live = cx.live.is_some();
+        let had_rescans = cx.rescans.len();
         let entry_at = match &e.node {
             Desc::Scene(params) => params.location().unwrap_or(at),
             _ => at,
@@ -987,6 +988,17 @@ fn build_playlist(
                 format!(
                     "`{}`: a `source = \"live\"` visualizer cannot be a playlist entry; put it at the top \
                      level (`scene = \"visualizer\"`) or in the top level's `[[layers]]`",
+                    e.path
+                ),
+            );
+        }
+        if cx.rescans.len() > had_rescans {
+            // Its slots are the entry's, which start again on every pass of the playlist: photos
+            // scheduled past the slots rendered so far would never show.
+            return err(
+                entry_at,
+                format!(
+                    "`{}`: a slideshow with `rescan` cannot be a playlist entry (its slots start again with                      every pass); put it at the top level or in the top level's `[[layers]]`, or drop `rescan`",
                     e.path
                 ),
             );
