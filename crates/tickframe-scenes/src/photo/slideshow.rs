@@ -669,6 +669,8 @@ struct RescanState {
     warned: std::collections::BTreeSet<PathBuf>,
     additions: Vec<PhotoAddition>,
     full: bool,
+    /// The last look could not list the folder (warned once).
+    unlisted: bool,
 }
 
 /// A slideshow's `rescan`: looks for new files in its folder when asked (`play` asks every
@@ -715,9 +717,19 @@ impl PhotoRescan {
             return None;
         }
         let files = match list(&self.folder, self.recursive) {
-            Ok(f) => f,
+            Ok(f) => {
+                st.unlisted = false;
+                f
+            }
             Err(e) => {
-                tracing::warn!("slideshow: rescan: cannot list folder `{}`: {e}", self.folder.display());
+                // Once per outage (a network share gone away), not at every look.
+                if !std::mem::replace(&mut st.unlisted, true) {
+                    tracing::warn!(
+                        "slideshow: rescan: cannot list folder `{}`: {e} (the photos already listed go on; looking again every {} s)",
+                        self.folder.display(),
+                        self.period_seconds
+                    );
+                }
                 return None;
             }
         };

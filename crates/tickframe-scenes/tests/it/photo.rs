@@ -1052,3 +1052,26 @@ fn photos_joining_while_frames_render_never_change_a_frame_already_made() {
     let ticks: Vec<u64> = (0..made.len() as u64).collect();
     assert!(hashes(&again, size, &ticks) == made, "a frame changed under a joining photo: {additions:?}");
 }
+
+#[test]
+fn a_folder_gone_during_a_rescan_keeps_the_photos_and_comes_back() {
+    let d = temp_dir("rescan-gone");
+    let photos = d.join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    for i in 0..2 {
+        flat_png(&photos, &format!("p{i}.png"), i * 90);
+    }
+    let size = Size::new(16, 9).unwrap();
+    let (live, rescans) = rescanning(&photos, size, &[]);
+    let r = &rescans[0];
+    let before = hashes(&live, size, &[0, 3, 7]);
+    let moved = d.join("away");
+    std::fs::rename(&photos, &moved).unwrap();
+    assert_eq!(r.rescan(), None);
+    assert_eq!(r.rescan(), None);
+    std::fs::rename(&moved, &photos).unwrap();
+    flat_png(&photos, "p2.png", 200);
+    assert_eq!(r.rescan(), None);
+    assert_eq!(r.rescan().map(|a| a.files), Some(vec!["p2.png".to_string()]));
+    assert_eq!(hashes(&live, size, &[0, 3, 7]), before);
+}
