@@ -14,6 +14,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tickframe_core::{Frame, Rgba, Size};
 use tickframe_scenes::photo::{
     FitMode, PhotoScratch, PrepareOptions, ResizeFilter, prepare_photo_bytes, prepare_photo_bytes_with,
+    prepare_verified_photo_bytes_with,
 };
 use tickframe_scenes::{Direction, TransitionKind};
 
@@ -127,6 +128,10 @@ fn photo(c: &mut Criterion) {
     let mut scratch = PhotoScratch::new();
     g.bench_function("decode+scale-lanczos3-fill-reused", |bench| {
         bench.iter(|| black_box(prepare_photo_bytes_with(&mut scratch, &jpeg, &opts).unwrap()));
+    });
+    // A photo prepared again after an eviction, its bytes unchanged: no completeness walk.
+    g.bench_function("decode+scale-lanczos3-fill-reprepared", |bench| {
+        bench.iter(|| black_box(prepare_verified_photo_bytes_with(&mut scratch, &jpeg, &opts).unwrap()));
     });
     // As in the slideshow: the last four frames stay held (the cache), the oldest is evicted,
     // and either dropped or given back to the scratch to build the next photo in.

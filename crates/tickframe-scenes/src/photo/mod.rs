@@ -19,7 +19,7 @@ pub use cache::CacheStats;
 pub use clock::{ClockStart, ClockStartError, InstantError, UtcOffset};
 pub use prepare::{
     Background, FitMode, PhotoError, PhotoScratch, PrepareOptions, ResizeFilter, prepare_photo,
-    prepare_photo_bytes, prepare_photo_bytes_with,
+    prepare_photo_bytes, prepare_photo_bytes_with, prepare_verified_photo_bytes_with,
 };
 pub use slideshow::{PhotoAddition, PhotoRescan, Slideshow};
 

@@ -28,6 +28,8 @@ pub(crate) struct PhotoList {
     entries: Box<[OnceLock<PhotoEntry>]>,
     /// XXH3-64 of each file's bytes, recorded when it is first read.
     pins: Box<[OnceLock<u64>]>,
+    /// Set once a photo was prepared successfully from its pinned bytes.
+    prepared: Box<[AtomicBool]>,
     len: AtomicUsize,
 }
 
@@ -41,6 +43,7 @@ impl PhotoList {
         PhotoList {
             entries: entries.into_boxed_slice(),
             pins: (0..cap).map(|_| OnceLock::new()).collect(),
+            prepared: (0..cap).map(|_| AtomicBool::new(false)).collect(),
             len: AtomicUsize::new(n),
         }
     }
@@ -61,6 +64,16 @@ impl PhotoList {
     /// Photo `index`'s content pin.
     pub(crate) fn pin(&self, index: usize) -> &OnceLock<u64> {
         &self.pins[index]
+    }
+
+    /// Whether photo `index` was prepared successfully from its pinned bytes before.
+    pub(crate) fn was_prepared(&self, index: usize) -> bool {
+        self.prepared[index].load(Ordering::Acquire)
+    }
+
+    /// Records that photo `index` was prepared successfully from its pinned bytes.
+    pub(crate) fn set_prepared(&self, index: usize) {
+        self.prepared[index].store(true, Ordering::Release);
     }
 
     /// Room left.
