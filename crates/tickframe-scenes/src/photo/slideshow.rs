@@ -497,9 +497,9 @@ impl Slideshow {
             BuildError::new(folder_at, format!("slideshow: cannot list folder `{}`: {e}", folder.display()))
         })?;
         // Photos that join later are left out of the start.
-        let later: Vec<&PathBuf> = added.iter().flat_map(|a| &a.files).collect();
+        let later: std::collections::BTreeSet<&PathBuf> = added.iter().flat_map(|a| &a.files).collect();
         for (a, f) in added.iter().flat_map(|a| a.files.iter().map(move |f| (a, f))) {
-            if !files.contains(f) {
+            if files.binary_search(f).is_err() {
                 return Err(BuildError::new(
                     a.at,
                     format!(
@@ -512,14 +512,14 @@ impl Slideshow {
         }
         let mut photos = Vec::with_capacity(files.len());
         let mut reasons = Vec::new();
-        let mut unusable = Vec::new();
+        let mut unusable = std::collections::BTreeSet::new();
         for f in files.iter().filter(|f| !later.contains(f)) {
             match probe(f, max_pixels) {
                 Ok(p) => photos.push(p),
                 Err(e) => {
                     cx.warn(format!("slideshow: skipping `{}`: {e}", f.display()));
                     reasons.push(format!("\n  `{}`: {e}", f.display()));
-                    unusable.push(f.clone());
+                    unusable.insert(f.clone());
                 }
             }
         }
@@ -571,7 +571,7 @@ impl Slideshow {
             caption: caption_mode,
             period_seconds: rescan,
             state: std::sync::Mutex::new(RescanState {
-                known: files.iter().filter(|f| !unusable.contains(f)).cloned().collect(),
+                known: files.iter().filter(|f| !unusable.contains(*f)).cloned().collect(),
                 ..RescanState::default()
             }),
         };
@@ -765,7 +765,7 @@ impl PhotoRescan {
         if entries.is_empty() {
             return None;
         }
-        let room = self.shared.photos.room().min(if self.plan.schedule.room() == 0 { 0 } else { usize::MAX });
+        let room = if self.plan.schedule.room() == 0 { 0 } else { self.shared.photos.room() };
         if entries.len() > room {
             st.full = true;
             tracing::warn!(
